@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sozialplattform/sozialplattform/content"
+	"github.com/sozialplattform/sozialplattform/internal/account"
+	"github.com/sozialplattform/sozialplattform/internal/config"
+	"github.com/sozialplattform/sozialplattform/internal/i18n"
+	"github.com/sozialplattform/sozialplattform/internal/job"
+	"github.com/sozialplattform/sozialplattform/internal/mail"
+	"github.com/sozialplattform/sozialplattform/internal/retention"
+	"github.com/sozialplattform/sozialplattform/internal/session"
+	"github.com/sozialplattform/sozialplattform/internal/store"
+	"github.com/sozialplattform/sozialplattform/internal/web"
+)
+
+// Main holds the wired platform. Tests build one on a free port with a temp
+// data folder and drive it over HTTP, exactly as an operator would.
+type Main struct {
+	Config      config.Config
+	Log         *slog.Logger
+	DB          *store.DB
+	Accounts    *account.Service
+	MailService *mail.Service
+	Queue       *job.Queue
+	Web         *web.Server
+	Catcher     *mail.Catcher // dev only
+
+	listener net.Listener
+	srv      *http.Server
+	wg       sync.WaitGroup
+}
+
+func openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// NewMain validates the configuration, opens and migrates the database and
+// wires every part of the platform. It does not listen yet.
+func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	m := &Main{Config: cfg, Log: newLogger(logOut, cfg.LogLevel)}
+	var err error
+	if m.DB, err = openDB(ctx, cfg); err != nil {
+		return nil, err
+	}
+	catalog, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	lib, err := content.Load()
+	if err != nil {
+		return nil, err
+	}
+	m.Accounts = &account.Service{Store: m.DB, Now: m.DB.Now}
+	m.Queue = job.New(m.DB, m.Log)
+	m.Queue.Now = m.DB.Now
+
+	var sender mail.Sender
+	if cfg.SMTPHost != "" {
+		sender = &mail.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUser, Password: cfg.SMTPPassword,
+			From: cfg.SMTPFrom, TLS: mail.TLSMode(cfg.SMTPTLS)}
+	} else if !cfg.Production() {
+		// The embedded default catches mail with a real SMTP server, so the
+		// sending path is the production one.
+		m.Catcher = &mail.Catcher{Store: m.DB, Log: m.Log}
+		if err := m.Catcher.Start("127.0.0.1:0"); err != nil {
+			m.DB.Close()
+			return nil, fmt.Errorf("start mail catcher: %w", err)
+		}
+		sender = &mail.SMTP{Host: "127.0.0.1", Port: m.Catcher.Addr().Port, From: cfg.SMTPFrom, TLS: mail.NoTLS}
+	}
+	m.MailService = &mail.Service{Outbox: m.DB, Sender: sender, Now: m.DB.Now,
+		Composer: &mail.Composer{Catalog: catalog, BaseURL: cfg.BaseURL}}
+	m.Queue.Register(mail.JobKind, m.MailService.HandleJob)
+
+	sweeper := &retention.Sweeper{Store: m.DB, Rules: retention.Rules, Now: m.DB.Now, Log: m.Log}
+	m.Queue.Register(retention.JobKind, func(ctx context.Context, _ *job.Job) error { return sweeper.Sweep(ctx) })
+	m.Queue.Every(retention.JobKind, retention.Interval)
+
+	csrfKey, err := m.DB.Secret(ctx, "csrf")
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	jobs := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sozialplattform_jobs_total",
+		Help: "Background jobs by kind and outcome."}, []string{"kind", "outcome"})
+	reg.MustRegister(jobs)
+	m.Queue.OnResult = func(kind, outcome string) { jobs.WithLabelValues(kind, outcome).Inc() }
+
+	m.Web = &web.Server{
+		Config: web.Config{Production: cfg.Production(), BaseURL: cfg.BaseURL, OperatorEmail: cfg.OperatorEmail,
+			MetricsToken: cfg.MetricsToken, DevMailCatcher: m.Catcher != nil, CSRFKey: csrfKey, Version: Version},
+		Log: m.Log, Catalog: catalog, Content: lib, Accounts: m.Accounts, Mail: m.MailService, Store: m.DB,
+		Sessions: &session.Manager{Store: m.DB, Now: m.DB.Now, Secure: cfg.Production()},
+		Ready:    m.ready, Now: m.DB.Now, Registry: reg,
+	}
+	if err := m.Web.Init(); err != nil {
+		m.Close()
+		return nil, err
+	}
+	if !cfg.Production() {
+		if err := m.loadDemoData(ctx); err != nil {
+			m.Close()
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func (m *Main) ready(ctx context.Context) error {
+	if err := m.DB.PingContext(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	cur, latest, err := m.DB.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	if cur != latest {
+		return fmt.Errorf("migrations: at %d, want %d", cur, latest)
+	}
+	return nil
+}
+
+// loadDemoData creates a demo system administrator on a new data folder and
+// writes its password to a file only the owner can read.
+func (m *Main) loadDemoData(ctx context.Context) error {
+	n, err := m.DB.CountStaff(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	password := account.GeneratePassword(20)
+	if _, err := m.Accounts.Create(ctx, "admin@demo.sozialplattform.invalid", "Demo-Administration", account.SystemAdmin, password); err != nil {
+		return err
+	}
+	path := filepath.Join(m.Config.DataDir, "demo-zugang.txt")
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
+		return err
+	}
+	text := "Demo-Zugang für /de/intern/anmelden (nur Entwicklungsbetrieb)\nE-Mail: admin@demo.sozialplattform.invalid\nPasswort: " + password + "\n"
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		return err
+	}
+	m.Log.Info("demo staff account created; credentials in the data folder", "file", path)
+	return nil
+}
+
+// Listen binds the configured address (":0" picks a free port).
+func (m *Main) Listen() error {
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return err
+	}
+	m.listener = ln
+	return nil
+}
+
+// URL is the address the platform listens on.
+func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+
+// Serve listens (if not done yet), runs workers and serves until ctx ends,
+// then shuts down gracefully.
+func (m *Main) Serve(ctx context.Context) error {
+	defer m.Close()
+	if m.listener == nil {
+		if err := m.Listen(); err != nil {
+			return err
+		}
+	}
+	m.srv = &http.Server{Handler: m.Web, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	if m.Config.Workers {
+		m.wg.Add(1)
+		go func() { defer m.wg.Done(); m.Queue.Run(workCtx) }()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- m.srv.Serve(m.listener) }()
+	m.Log.Info("serving", "url", m.URL(), "mode", m.Config.Mode, "database", string(m.DB.Dialect), "version", Version)
+	select {
+	case err := <-errc:
+		stopWork()
+		m.wg.Wait()
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+	}
+	m.Log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := m.srv.Shutdown(shutCtx)
+	stopWork()
+	m.wg.Wait()
+	return err
+}
+
+// Close releases the database and the mail catcher.
+func (m *Main) Close() error {
+	if m.Catcher != nil {
+		m.Catcher.Close()
+	}
+	if m.DB != nil {
+		return m.DB.Close()
+	}
+	return nil
+}

@@ -1,0 +1,141 @@
+// Package content holds the editorial pages (Markdown with front matter, one
+// file per page and language) and renders them to HTML once at start.
+package content
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+)
+
+//go:embed pages
+var pagesFS embed.FS
+
+// Page is a rendered content page.
+type Page struct {
+	Slug        string
+	Lang        string // the language the text is in
+	Title       string
+	Description string
+	HTML        template.HTML
+}
+
+// Library holds all pages by language and slug.
+type Library struct {
+	pages map[string]map[string]*Page // lang -> slug -> page
+}
+
+// Load parses and renders every embedded page.
+func Load() (*Library, error) { return LoadFS(pagesFS, "pages") }
+
+// LoadFS reads pages from root/<lang>/<slug>.md in fsys.
+func LoadFS(fsys fs.FS, root string) (*Library, error) {
+	md := goldmark.New(
+		goldmark.WithExtensions(extension.Table, extension.Strikethrough),
+		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+		// Raw HTML in Markdown stays escaped: content is text, never markup.
+	)
+	lib := &Library{pages: map[string]map[string]*Page{}}
+	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || path.Ext(p) != ".md" {
+			return err
+		}
+		rel := strings.TrimPrefix(p, root+"/")
+		if !strings.Contains(rel, "/") {
+			return nil // notes for editors next to the language folders
+		}
+		lang, file, ok := strings.Cut(rel, "/")
+		if !ok || strings.Contains(file, "/") {
+			return fmt.Errorf("content: %s: want <lang>/<slug>.md", p)
+		}
+		src, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		pg, err := parse(md, src)
+		if err != nil {
+			return fmt.Errorf("content: %s: %w", p, err)
+		}
+		pg.Slug, pg.Lang = strings.TrimSuffix(file, ".md"), lang
+		if lib.pages[lang] == nil {
+			lib.pages[lang] = map[string]*Page{}
+		}
+		lib.pages[lang][pg.Slug] = pg
+		return nil
+	})
+	return lib, err
+}
+
+func parse(md goldmark.Markdown, src []byte) (*Page, error) {
+	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
+	// Leading HTML comments (notes for operators) are not part of the page.
+	for bytes.HasPrefix(bytes.TrimSpace(src), []byte("<!--")) {
+		s := bytes.TrimSpace(src)
+		end := bytes.Index(s, []byte("-->"))
+		if end < 0 {
+			return nil, fmt.Errorf("unclosed comment")
+		}
+		src = s[end+3:]
+	}
+	src = bytes.TrimLeft(src, "\r\n\t ")
+	if !bytes.HasPrefix(src, []byte("---")) {
+		return nil, fmt.Errorf("missing front matter")
+	}
+	rest := src[3:]
+	end := bytes.Index(rest, []byte("\n---"))
+	if end < 0 {
+		return nil, fmt.Errorf("unclosed front matter")
+	}
+	pg := &Page{}
+	for _, line := range strings.Split(string(rest[:end]), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		v = strings.Trim(strings.TrimSpace(v), `"'`)
+		switch strings.TrimSpace(k) {
+		case "title":
+			pg.Title = v
+		case "description":
+			pg.Description = v
+		}
+	}
+	if pg.Title == "" {
+		return nil, fmt.Errorf("front matter has no title")
+	}
+	body := rest[end+4:]
+	var buf bytes.Buffer
+	if err := md.Convert(body, &buf); err != nil {
+		return nil, err
+	}
+	pg.HTML = template.HTML(buf.String())
+	return pg, nil
+}
+
+// Find returns the page in lang, or the German page with fellBack set.
+func (l *Library) Find(lang, slug string) (pg *Page, fellBack bool, ok bool) {
+	if p, ok := l.pages[lang][slug]; ok {
+		return p, false, true
+	}
+	if p, ok := l.pages["de"][slug]; ok {
+		return p, lang != "de", true
+	}
+	return nil, false, false
+}
+
+// Slugs lists the German pages' slugs.
+func (l *Library) Slugs() []string {
+	var s []string
+	for slug := range l.pages["de"] {
+		s = append(s, slug)
+	}
+	return s
+}

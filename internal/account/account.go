@@ -1,0 +1,156 @@
+// Package account holds staff accounts (system administrators, organisation
+// administrators, counsellors) and their sign-in with lockout.
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"math/big"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Role of a staff member.
+type Role string
+
+const (
+	SystemAdmin Role = "system-admin"
+	OrgAdmin    Role = "org-admin"
+	Counsellor  Role = "counsellor"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == SystemAdmin || r == OrgAdmin || r == Counsellor }
+
+// Staff is a staff account.
+type Staff struct {
+	ID           string
+	Email        string
+	DisplayName  string
+	Role         Role
+	PasswordHash string
+	FailedLogins int
+	LockedUntil  time.Time
+	CreatedAt    time.Time
+	LastLoginAt  time.Time
+}
+
+// Lockout policy: after MaxFailures wrong passwords in a row the account is
+// locked for LockDuration; a correct password during the lock is refused too.
+const (
+	MaxFailures  = 5
+	LockDuration = 15 * time.Minute
+	MinPassword  = 12
+)
+
+var (
+	ErrNotFound     = errors.New("account not found")
+	ErrExists       = errors.New("an account with this email exists")
+	ErrInvalidLogin = errors.New("email or password wrong")
+	ErrLocked       = errors.New("account locked")
+	ErrInvalid      = errors.New("invalid account data")
+)
+
+// Store persists staff accounts.
+type Store interface {
+	CreateStaff(ctx context.Context, s *Staff) error // ErrExists on duplicate email
+	FindStaffByEmail(ctx context.Context, email string) (*Staff, error)
+	FindStaffByID(ctx context.Context, id string) (*Staff, error)
+	RecordLoginFailure(ctx context.Context, id string, failures int, lockedUntil time.Time) error
+	RecordLoginSuccess(ctx context.Context, id string, at time.Time) error
+}
+
+// Service is the staff account logic.
+type Service struct {
+	Store Store
+	Now   func() time.Time
+}
+
+// NormalizeEmail lower-cases and trims an address.
+func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+
+// Create adds a staff account after validating it.
+func (s *Service) Create(ctx context.Context, email, name string, role Role, password string) (*Staff, error) {
+	email = NormalizeEmail(email)
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+		return nil, errors.Join(ErrInvalid, errors.New("email address is not valid"))
+	}
+	if !role.Valid() {
+		return nil, errors.Join(ErrInvalid, errors.New("unknown role"))
+	}
+	if utf8.RuneCountInString(password) < MinPassword {
+		return nil, errors.Join(ErrInvalid, errors.New("password must have at least 12 characters"))
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = email
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	st := &Staff{ID: uuid.NewString(), Email: email, DisplayName: name, Role: role, PasswordHash: hash, CreatedAt: s.Now()}
+	if err := s.Store.CreateStaff(ctx, st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// Authenticate checks email and password. It refuses locked accounts and
+// locks an account after MaxFailures failures. Unknown emails and wrong
+// passwords give the same error and take the same time.
+func (s *Service) Authenticate(ctx context.Context, email, password string) (*Staff, error) {
+	st, err := s.Store.FindStaffByEmail(ctx, NormalizeEmail(email))
+	if errors.Is(err, ErrNotFound) {
+		CheckPassword(dummyHash, password)
+		return nil, ErrInvalidLogin
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	if now.Before(st.LockedUntil) {
+		return nil, ErrLocked
+	}
+	ok, err := CheckPassword(st.PasswordHash, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		failures := st.FailedLogins + 1
+		var until time.Time
+		if failures >= MaxFailures {
+			until = now.Add(LockDuration)
+			failures = 0
+		}
+		if err := s.Store.RecordLoginFailure(ctx, st.ID, failures, until); err != nil {
+			return nil, err
+		}
+		if !until.IsZero() {
+			return nil, ErrLocked
+		}
+		return nil, ErrInvalidLogin
+	}
+	if err := s.Store.RecordLoginSuccess(ctx, st.ID, now); err != nil {
+		return nil, err
+	}
+	st.FailedLogins, st.LastLoginAt = 0, now
+	return st, nil
+}
+
+// GeneratePassword returns a random password of n characters from an
+// alphabet without look-alike characters.
+func GeneratePassword(n int) string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, n)
+	for i := range b {
+		k, _ := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		b[i] = alphabet[k.Int64()]
+	}
+	return string(b)
+}

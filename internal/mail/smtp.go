@@ -1,0 +1,81 @@
+package mail
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// TLSMode is how the SMTP connection is secured.
+type TLSMode string
+
+const (
+	StartTLS      TLSMode = "starttls"       // STARTTLS required
+	StartTLSOpt   TLSMode = "starttls-opt"   // STARTTLS if offered (development servers)
+	ImplicitTLS   TLSMode = "tls"            // SMTPS, port 465
+	NoTLS         TLSMode = "none"           // only for a local catcher
+)
+
+// SMTP sends mail through an SMTP server.
+type SMTP struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	From     string
+	TLS      TLSMode
+	Timeout  time.Duration
+	// InsecureSkipVerify is for tests against a server with a self-signed
+	// certificate only.
+	InsecureSkipVerify bool
+}
+
+// Send implements Sender.
+func (s *SMTP) Send(ctx context.Context, m Message) error {
+	msg := gomail.NewMsg()
+	if err := msg.From(s.From); err != nil {
+		return fmt.Errorf("smtp from: %w", err)
+	}
+	if err := msg.To(m.To); err != nil {
+		return fmt.Errorf("smtp to: %w", err)
+	}
+	msg.Subject(m.Subject)
+	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	opts := []gomail.Option{gomail.WithPort(s.Port), gomail.WithTimeout(s.timeout())}
+	switch s.TLS {
+	case ImplicitTLS:
+		opts = append(opts, gomail.WithSSL())
+	case StartTLSOpt:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	case NoTLS:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	default:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	}
+	if s.Username != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(s.Username), gomail.WithPassword(s.Password))
+	}
+	c, err := gomail.NewClient(s.Host, opts...)
+	if err != nil {
+		return fmt.Errorf("smtp client: %w", err)
+	}
+	if s.InsecureSkipVerify {
+		c.SetTLSConfig(insecureTLS(s.Host))
+	}
+	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+		return fmt.Errorf("smtp send: %w", err)
+	}
+	return nil
+}
+
+func (s *SMTP) timeout() time.Duration {
+	if s.Timeout > 0 {
+		return s.Timeout
+	}
+	return 30 * time.Second
+}

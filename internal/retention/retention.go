@@ -1,0 +1,99 @@
+// Package retention is the single, declarative list of deletion deadlines and
+// the sweeper that enforces them. Every rule says what is deleted, after how
+// long, and why. Later features add their rules to Rules.
+package retention
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Target names a set of records the store knows how to delete by age.
+type Target string
+
+const (
+	ExpiredSessions Target = "sessions.expired"
+	SentMail        Target = "mail_outbox.sent"
+	FailedMail      Target = "mail_outbox.failed"
+	CaughtMail      Target = "caught_mail"
+	FinishedJobs    Target = "jobs.finished"
+	Feedback        Target = "feedback"
+	BarrierReports  Target = "barrier_reports"
+	RetentionRuns   Target = "retention_runs"
+)
+
+// Rule is one deletion deadline.
+type Rule struct {
+	Name   string        // stable identifier, also the i18n key suffix
+	Target Target        // what the store deletes
+	After  time.Duration // age at which a record is deleted (0: as soon as it expired)
+	Source string        // where the deadline comes from (seed section or law)
+}
+
+// Rules is the list the sweeper enforces and the public page shows. Texts for
+// what and why are in the message catalogues under retention.<Name>.what/.why.
+var Rules = []Rule{
+	{Name: "sessions", Target: ExpiredSessions, After: 0,
+		Source: "Seed 3.3.1 Datenschutz: Sitzungscookie spätestens 24 h (Portal) bzw. 1 h (Self-Service) nach der letzten Interaktion"},
+	{Name: "mail_sent", Target: SentMail, After: 7 * 24 * time.Hour,
+		Source: "Art. 5 Abs. 1 lit. c, e DSGVO (Datenminimierung, Speicherbegrenzung)"},
+	{Name: "mail_failed", Target: FailedMail, After: 30 * 24 * time.Hour,
+		Source: "Art. 5 Abs. 1 lit. e DSGVO; Zeit für die Fehleranalyse durch den Betrieb"},
+	{Name: "caught_mail", Target: CaughtMail, After: 7 * 24 * time.Hour,
+		Source: "Entwicklungsbetrieb: abgefangene Test-Mails"},
+	{Name: "jobs", Target: FinishedJobs, After: 30 * 24 * time.Hour,
+		Source: "Betriebsprotokoll ohne personenbezogene Daten; Art. 5 Abs. 1 lit. e DSGVO"},
+	{Name: "feedback", Target: Feedback, After: 365 * 24 * time.Hour,
+		Source: "Nationale Feedback-Komponente (Seed 3.1 c); Freitext kann unbeabsichtigt personenbezogene Daten enthalten"},
+	{Name: "barrier_reports", Target: BarrierReports, After: 365 * 24 * time.Hour,
+		Source: "§ 7 BITV 2.0 Feedback-Mechanismus; Nachweis der Bearbeitung"},
+	{Name: "retention_runs", Target: RetentionRuns, After: 90 * 24 * time.Hour,
+		Source: "Nachweis der Löschläufe, ohne personenbezogene Daten"},
+}
+
+// Store deletes records of a target older than cutoff and records runs.
+type Store interface {
+	DeleteOlderThan(ctx context.Context, t Target, cutoff time.Time) (int64, error)
+	RecordRetentionRun(ctx context.Context, rule string, deleted int64, at time.Time) error
+	LastRetentionRuns(ctx context.Context) (map[string]Run, error)
+}
+
+// Run is the last sweep of one rule.
+type Run struct {
+	Deleted int64
+	At      time.Time
+}
+
+// JobKind is the periodic sweep job.
+const JobKind = "retention_sweep"
+
+// Interval between sweeps.
+const Interval = 15 * time.Minute
+
+// Sweeper enforces Rules.
+type Sweeper struct {
+	Store Store
+	Rules []Rule
+	Now   func() time.Time
+	Log   *slog.Logger
+}
+
+// Sweep deletes everything past its deadline. It is idempotent.
+func (s *Sweeper) Sweep(ctx context.Context) error {
+	now := s.Now()
+	for _, r := range s.Rules {
+		n, err := s.Store.DeleteOlderThan(ctx, r.Target, now.Add(-r.After))
+		if err != nil {
+			return fmt.Errorf("retention rule %s: %w", r.Name, err)
+		}
+		if err := s.Store.RecordRetentionRun(ctx, r.Name, n, now); err != nil {
+			return err
+		}
+		if n > 0 {
+			s.Log.Info("retention sweep deleted records", "rule", r.Name, "deleted", n)
+		}
+	}
+	return nil
+}

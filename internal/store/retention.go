@@ -1,0 +1,64 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sozialplattform/sozialplattform/internal/retention"
+)
+
+// retentionSQL maps each retention target to the statement that deletes its
+// records older than the cutoff (the one argument).
+var retentionSQL = map[retention.Target]string{
+	retention.ExpiredSessions: `DELETE FROM sessions WHERE expires_at <= ?`,
+	retention.SentMail:        `DELETE FROM mail_outbox WHERE status = 'sent' AND sent_at <= ?`,
+	retention.FailedMail:      `DELETE FROM mail_outbox WHERE status = 'failed' AND created_at <= ?`,
+	retention.CaughtMail:      `DELETE FROM caught_mail WHERE received_at <= ?`,
+	retention.FinishedJobs:    `DELETE FROM jobs WHERE state IN ('done', 'failed') AND finished_at <= ?`,
+	retention.Feedback:        `DELETE FROM feedback WHERE created_at <= ?`,
+	retention.BarrierReports:  `DELETE FROM barrier_reports WHERE created_at <= ?`,
+	retention.RetentionRuns:   `DELETE FROM retention_runs WHERE ran_at <= ?`,
+}
+
+// DeleteOlderThan implements retention.Store.
+func (db *DB) DeleteOlderThan(ctx context.Context, t retention.Target, cutoff time.Time) (int64, error) {
+	q, ok := retentionSQL[t]
+	if !ok {
+		return 0, fmt.Errorf("no retention statement for target %q", t)
+	}
+	res, err := db.Exec(ctx, db, q, Millis(cutoff))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// RecordRetentionRun implements retention.Store.
+func (db *DB) RecordRetentionRun(ctx context.Context, rule string, deleted int64, at time.Time) error {
+	_, err := db.Exec(ctx, db, `INSERT INTO retention_runs (id, rule, deleted, ran_at) VALUES (?, ?, ?, ?)`,
+		uuid.NewString(), rule, deleted, Millis(at))
+	return err
+}
+
+// LastRetentionRuns implements retention.Store.
+func (db *DB) LastRetentionRuns(ctx context.Context) (map[string]retention.Run, error) {
+	rows, err := db.Query(ctx, db, `SELECT r.rule, r.deleted, r.ran_at FROM retention_runs r
+		WHERE r.ran_at = (SELECT MAX(ran_at) FROM retention_runs x WHERE x.rule = r.rule)`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]retention.Run{}
+	for rows.Next() {
+		var rule string
+		var n, at int64
+		if err := rows.Scan(&rule, &n, &at); err != nil {
+			return nil, err
+		}
+		out[rule] = retention.Run{Deleted: n, At: FromMillis(at)}
+	}
+	return out, rows.Err()
+}

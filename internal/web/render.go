@@ -1,0 +1,169 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/sozialplattform/sozialplattform/internal/account"
+	"github.com/sozialplattform/sozialplattform/internal/i18n"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+type templates struct {
+	pages map[string]*template.Template
+}
+
+func loadTemplates(a *assets) (*templates, error) {
+	funcs := template.FuncMap{
+		"asset": a.URL,
+		"seq": func(from, to int) []int {
+			var s []int
+			for i := from; i <= to; i++ {
+				s = append(s, i)
+			}
+			return s
+		},
+		"date": func(t time.Time) string { return t.UTC().Format("02.01.2006 15:04 UTC") },
+		"days": func(d time.Duration) int { return int(d / (24 * time.Hour)) },
+		"hours": func(d time.Duration) int { return int(d / time.Hour) },
+	}
+	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout/*.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, err
+	}
+	t := &templates{pages: map[string]*template.Template{}}
+	files, err := fs.Glob(templateFS, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		clone, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := clone.ParseFS(templateFS, f); err != nil {
+			return nil, err
+		}
+		t.pages[strings.TrimSuffix(path.Base(f), ".html")] = clone
+	}
+	return t, nil
+}
+
+// View is what every page template receives.
+type View struct {
+	Lang       i18n.Lang
+	Tr         *i18n.Translator
+	Path       string // the path after the language prefix, e.g. /hilfe
+	Title      string // document title (without site name)
+	Desc       string
+	CSRF       string
+	Staff      *account.Staff
+	Dev        bool
+	Languages  []LangLink
+	Errors     []FieldMessage // the error summary
+	Main       template.HTML
+	FellBack   bool // some text on the page is in German
+	NoFeedback bool // pages that are themselves forms about feedback
+	Data       any
+}
+
+// LangLink is one entry of the language switcher.
+type LangLink struct {
+	i18n.Lang
+	Href    string
+	Current bool
+}
+
+// FieldMessage is a validation message for a field.
+type FieldMessage struct {
+	Field   string // id of the input it belongs to
+	Message string
+}
+
+// T translates a key for the page's language.
+func (v *View) T(key string, args ...any) string { return v.Tr.T(key, args...) }
+
+// N translates a plural message.
+func (v *View) N(key string, n int, args ...any) string { return v.Tr.N(key, n, args...) }
+
+// URL prefixes a path with the page's language.
+func (v *View) URL(p string) string { return "/" + v.Lang.Code + p }
+
+// ErrorFor returns the message for a field, or "".
+func (v *View) ErrorFor(field string) string {
+	for _, e := range v.Errors {
+		if e.Field == field {
+			return e.Message
+		}
+	}
+	return ""
+}
+
+func (s *Server) newView(r *http.Request, title string) *View {
+	l := langOf(r)
+	v := &View{Lang: l, Tr: s.Catalog.For(l), Path: pathAfterLang(r), Dev: !s.Config.Production,
+		CSRF: csrfToken(r)}
+	v.Title = title
+	if st := staffFrom(r); st != nil {
+		v.Staff = st
+	}
+	for _, o := range i18n.Languages {
+		v.Languages = append(v.Languages, LangLink{Lang: o, Href: "/" + o.Code + v.Path, Current: o.Code == l.Code})
+	}
+	return v
+}
+
+// render executes the page template: first the page's "main" block, then the
+// layout around it. Rendering main first means the layout knows whether any
+// text fell back to German before it writes the notice at the top.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v *View) error {
+	t, ok := s.tmpl.pages[name]
+	if !ok {
+		return fmt.Errorf("web: no template %q", name)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := t.ExecuteTemplate(buf, "main", v); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	v.Main = template.HTML(buf.String())
+	if v.Tr.FellBack {
+		v.FellBack = true
+	}
+	if v.Title == "" {
+		v.Title = v.T("site.name")
+	}
+	page := bufPool.Get().(*bytes.Buffer)
+	page.Reset()
+	defer bufPool.Put(page)
+	if err := t.ExecuteTemplate(page, "layout", v); err != nil {
+		return fmt.Errorf("web: render layout for %s: %w", name, err)
+	}
+	if m := v.Tr.Missing(); len(m) > 0 {
+		s.Log.Warn("missing translations", "keys", strings.Join(m, ","), "template", name)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", v.Lang.HTMLLang)
+	s.rememberLanguage(w, r, v.Lang)
+	writeBody(w, r, status, page.Bytes())
+	return nil
+}
+
+// FeedbackForm is what the feedback fields show: the typed values after a
+// failed attempt, else nothing.
+func (v *View) FeedbackForm() feedbackForm {
+	if f, ok := v.Data.(feedbackForm); ok {
+		return f
+	}
+	return feedbackForm{}
+}

@@ -1,0 +1,143 @@
+// Package web is the HTTP adapter: routes, middleware, server-rendered pages
+// (html/template) and static assets. Domain logic lives in the domain
+// packages; handlers parse, call, and render or redirect.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sozialplattform/sozialplattform/content"
+	"github.com/sozialplattform/sozialplattform/internal/account"
+	"github.com/sozialplattform/sozialplattform/internal/feedback"
+	"github.com/sozialplattform/sozialplattform/internal/i18n"
+	"github.com/sozialplattform/sozialplattform/internal/mail"
+	"github.com/sozialplattform/sozialplattform/internal/retention"
+	"github.com/sozialplattform/sozialplattform/internal/session"
+)
+
+// MaxBodyBytes is the global request body limit. Routes that take uploads set
+// their own, larger limit.
+const MaxBodyBytes = 1 << 20
+
+// Readiness reports whether the platform can serve (database reachable,
+// migrations applied).
+type Readiness func(ctx context.Context) error
+
+// Store is what the web layer reads directly; everything else goes through
+// domain services.
+type Store interface {
+	feedback.Store
+	retention.Store
+	ListCaughtMail(ctx context.Context, limit int) ([]mail.Caught, error)
+	FindCaughtMail(ctx context.Context, id string) (*mail.Caught, error)
+}
+
+// Config is the web layer's configuration.
+type Config struct {
+	Production      bool
+	BaseURL         string
+	OperatorEmail   string // receives barrier reports
+	MetricsToken    string // if set, /metrics requires "Authorization: Bearer <token>"
+	DevMailCatcher  bool   // show the mail catcher pages
+	CSRFKey         []byte
+	Version         string
+}
+
+// Server holds the dependencies of the HTTP handlers.
+type Server struct {
+	Config   Config
+	Log      *slog.Logger
+	Catalog  *i18n.Catalog
+	Content  *content.Library
+	Sessions *session.Manager
+	Accounts *account.Service
+	Mail     *mail.Service
+	Store    Store
+	Ready    Readiness
+	Now      func() time.Time
+	Registry *prometheus.Registry
+
+	assets  *assets
+	tmpl    *templates
+	metrics *metrics
+	handler http.Handler
+}
+
+// Init loads templates and assets and builds the routes. Call it once before
+// serving.
+func (s *Server) Init() error {
+	var err error
+	if s.assets, err = loadAssets(); err != nil {
+		return err
+	}
+	if s.tmpl, err = loadTemplates(s.assets); err != nil {
+		return err
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Registry == nil {
+		s.Registry = prometheus.NewRegistry()
+	}
+	s.metrics = newMetrics(s.Registry)
+	s.handler = s.routes()
+	return nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	page := func(pattern string, h handlerFunc) { mux.Handle(pattern, s.langPage(h)) }
+
+	mux.HandleFunc("GET /{$}", s.redirectToLanguage)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", s.metricsHandler())
+	mux.HandleFunc("GET /static/", s.assets.serve)
+	mux.HandleFunc("GET /favicon.ico", s.favicon)
+	mux.HandleFunc("GET /robots.txt", s.robots)
+
+	page("GET /{lang}/{$}", s.home)
+	page("GET /{lang}", s.redirectLangRoot)
+	for _, slug := range []string{"impressum", "datenschutz", "nutzungsbedingungen", "hilfe"} {
+		page("GET /{lang}/"+slug, s.contentPage(slug))
+	}
+	page("GET /{lang}/barrierefreiheit", s.accessibility)
+	page("POST /{lang}/barrierefreiheit", s.reportBarrier)
+	page("GET /{lang}/barrierefreiheit/danke", s.barrierThanks)
+	page("GET /{lang}/datenschutz/loeschfristen", s.retentionRules)
+	page("POST /{lang}/feedback", s.submitFeedback)
+	page("GET /{lang}/feedback/danke", s.feedbackThanks)
+	for _, sec := range sections {
+		page("GET /{lang}/"+sec.slug, s.sectionPlaceholder(sec))
+	}
+	page("GET /{lang}/anmelden", s.citizenSignIn)
+
+	page("GET /{lang}/intern/anmelden", s.staffSignInForm)
+	page("POST /{lang}/intern/anmelden", s.staffSignIn)
+	page("POST /{lang}/intern/abmelden", s.staffSignOut)
+	page("GET /{lang}/intern/{$}", s.requireStaff(s.staffHome))
+	page("GET /{lang}/intern/feedback.csv", s.requireStaff(s.feedbackCSV))
+	if s.Config.DevMailCatcher {
+		page("GET /{lang}/dev/post", s.mailCatcher)
+		page("GET /{lang}/dev/post/{id}", s.caughtMail)
+	}
+	mux.Handle("/", s.langPage(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
+
+	var h http.Handler = mux
+	h = s.csrf(h)
+	h = s.loadSession(h)
+	h = limitBody(h)
+	h = http.NewCrossOriginProtection().Handler(h)
+	h = s.securityHeaders(h)
+	h = s.observe(h)
+	h = s.recoverPanics(h)
+	return h
+}
