@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"crypto/tls"
 	"context"
 	"fmt"
 	"time"
@@ -27,9 +28,8 @@ type SMTP struct {
 	From     string
 	TLS      TLSMode
 	Timeout  time.Duration
-	// InsecureSkipVerify is for tests against a server with a self-signed
-	// certificate only.
-	InsecureSkipVerify bool
+	// TLSConfig overrides the TLS settings, e.g. to trust a private CA.
+	TLSConfig *tls.Config
 }
 
 // Send implements Sender.
@@ -64,8 +64,10 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return fmt.Errorf("smtp client: %w", err)
 	}
-	if s.InsecureSkipVerify {
-		c.SetTLSConfig(insecureTLS(s.Host))
+	if s.TLSConfig != nil {
+		if err := c.SetTLSConfig(s.TLSConfig); err != nil {
+			return fmt.Errorf("smtp tls: %w", err)
+		}
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
 		return fmt.Errorf("smtp send: %w", err)

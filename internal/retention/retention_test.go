@@ -1,0 +1,129 @@
+package retention_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/sozialplattform/sozialplattform/internal/feedback"
+	"github.com/sozialplattform/sozialplattform/internal/job"
+	"github.com/sozialplattform/sozialplattform/internal/mail"
+	"github.com/sozialplattform/sozialplattform/internal/retention"
+	"github.com/sozialplattform/sozialplattform/internal/session"
+	"github.com/sozialplattform/sozialplattform/internal/store"
+	"github.com/sozialplattform/sozialplattform/internal/testenv"
+)
+
+func count(t *testing.T, db *store.DB, table string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil && err != sql.ErrNoRows {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestEveryRuleDeletesAtItsDeadline fills every table a rule covers, moves
+// the clock to just before and just after each deadline and checks that the
+// sweeper keeps, then deletes.
+func TestEveryRuleDeletesAtItsDeadline(t *testing.T) {
+	testenv.Both(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		start := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+		now := start
+		db.Now = func() time.Time { return now }
+		sw := &retention.Sweeper{Store: db, Rules: retention.Rules, Now: db.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+
+		// One record per rule, created at start.
+		db.SaveSession(ctx, &session.Record{TokenHash: "t", Kind: session.Visitor, Data: map[string]string{},
+			CreatedAt: start, LastSeenAt: start, ExpiresAt: start.Add(24 * time.Hour)})
+		j, _ := job.NewJob(mail.JobKind, nil, start)
+		sentID, _ := db.EnqueueMail(ctx, mail.Message{To: "a@example.org"}, j)
+		db.MarkMailSent(ctx, sentID, start)
+		j2, _ := job.NewJob(mail.JobKind, nil, start)
+		failedID, _ := db.EnqueueMail(ctx, mail.Message{To: "b@example.org"}, j2)
+		db.MarkMailAttempt(ctx, failedID, mail.Failed, "x")
+		db.SaveCaughtMail(ctx, mail.Caught{ReceivedAt: start})
+		// One finished job; the other stays open and must never be swept.
+		cj, err := db.ClaimJob(ctx, "w", start, start.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.CompleteJob(ctx, cj.ID, start)
+		fe, _ := feedback.NewEntry("/de/", "de", "5", "", start)
+		db.CreateFeedback(ctx, fe)
+		br, _ := feedback.NewBarrierReport("/de/", "de", "Kontrast", "", start)
+		db.CreateBarrierReport(ctx, br)
+
+		tables := map[string]string{"sessions": "sessions", "mail_sent": "mail_outbox", "mail_failed": "mail_outbox",
+			"caught_mail": "caught_mail", "jobs": "jobs", "feedback": "feedback", "barrier_reports": "barrier_reports"}
+		// Group rules by deadline (several rules may share one), then check each
+		// group: nothing goes a minute early, exactly its records go a minute late.
+		groups := map[time.Duration][]retention.Rule{}
+		var order []time.Duration
+		for _, r := range retention.Rules {
+			if r.Name == "retention_runs" {
+				continue
+			}
+			if _, ok := tables[r.Name]; !ok {
+				t.Fatalf("rule %s has no check in this test: add one", r.Name)
+			}
+			d := r.After
+			if r.Name == "sessions" {
+				d = 24 * time.Hour // the session's own expiry
+			}
+			if groups[d] == nil {
+				order = append(order, d)
+			}
+			groups[d] = append(groups[d], r)
+		}
+		sort.Slice(order, func(i, j int) bool { return order[i] < order[j] })
+		snapshot := func() map[string]int {
+			m := map[string]int{}
+			for _, tb := range tables {
+				m[tb] = count(t, db, tb)
+			}
+			return m
+		}
+		for _, d := range order {
+			now = start.Add(d - time.Minute)
+			before := snapshot()
+			if err := sw.Sweep(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := snapshot(); fmt.Sprint(got) != fmt.Sprint(before) {
+				t.Errorf("deadline %s: deleted early: %v → %v", d, before, got)
+			}
+			now = start.Add(d + time.Minute)
+			if err := sw.Sweep(ctx); err != nil {
+				t.Fatal(err)
+			}
+			want := before
+			for _, r := range groups[d] {
+				want[tables[r.Name]]--
+			}
+			if got := snapshot(); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("deadline %s (%v): got %v, want %v", d, groups[d], got, want)
+			}
+		}
+		runs, err := db.LastRetentionRuns(ctx)
+		if err != nil || len(runs) != len(retention.Rules) {
+			t.Fatalf("runs recorded: %d, %v", len(runs), err)
+		}
+	})
+}
+
+func TestRulesAreComplete(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range retention.Rules {
+		if r.Name == "" || r.Target == "" || r.Source == "" || seen[r.Name] {
+			t.Errorf("incomplete or duplicate rule %+v", r)
+		}
+		seen[r.Name] = true
+	}
+}
