@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh Debian machine: Chromium and fonts
+# for the browser tests, axe-core from the lock file, staticcheck, and a
+# running PostgreSQL. Safe to run again; each step checks first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+need_apt=()
+command -v chromium >/dev/null || need_apt+=(chromium)
+# Noto covers Latin, Cyrillic and Arabic so screenshots show real glyphs.
+[ -d /usr/share/fonts/truetype/noto ] || need_apt+=(fonts-noto-core)
+command -v node >/dev/null || need_apt+=(nodejs npm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "ci-setup: apt-get install ${need_apt[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# axe-core, pinned by tools/browser/package-lock.json.
+if [ ! -f tools/browser/node_modules/axe-core/axe.min.js ]; then
+  npm ci --prefix tools/browser --no-audit --no-fund --silent
+fi
+
+# staticcheck, pinned to the version the Makefile names.
+sc_version=$(sed -n 's/^STATICCHECK_VERSION := //p' Makefile)
+if ! command -v staticcheck >/dev/null && [ ! -x "$(go env GOPATH)/bin/staticcheck" ]; then
+  go install "honnef.co/go/tools/cmd/staticcheck@${sc_version}"
+fi
+
+# PostgreSQL at 127.0.0.1:5432 (database test, trust auth) as CI provides it.
+if ! (echo > /dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+  if [ -d /etc/postgresql ]; then
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start || true
+  fi
+fi
+echo "ci-setup: ready"
