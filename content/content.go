@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/yuin/goldmark"
@@ -116,8 +117,43 @@ func parse(md goldmark.Markdown, src []byte) (*Page, error) {
 	if err := md.Convert(body, &buf); err != nil {
 		return nil, err
 	}
-	pg.HTML = template.HTML(buf.String())
+	pg.HTML = template.HTML(wrapTables(buf.String(), pg.Title))
 	return pg, nil
+}
+
+var headingID = regexp.MustCompile(`<h[2-6] id="([^"]+)"`)
+
+// wrapTables puts every table in a region that scrolls sideways on narrow
+// screens. A scrolling region must be reachable by keyboard (WCAG 2.1.1) and
+// named, so it gets tabindex=0 and the name of the heading above it.
+func wrapTables(h, title string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(h, "<table>")
+		if i < 0 {
+			b.WriteString(h)
+			return b.String()
+		}
+		label := `aria-label="` + template.HTMLEscapeString(title) + `"`
+		if m := headingID.FindAllStringSubmatch(h[:i], -1); len(m) > 0 {
+			label = `aria-labelledby="` + m[len(m)-1][1] + `"`
+		} else if b.Len() > 0 {
+			if m := headingID.FindAllStringSubmatch(b.String(), -1); len(m) > 0 {
+				label = `aria-labelledby="` + m[len(m)-1][1] + `"`
+			}
+		}
+		end := strings.Index(h[i:], "</table>")
+		if end < 0 {
+			b.WriteString(h)
+			return b.String()
+		}
+		end += i + len("</table>")
+		b.WriteString(h[:i])
+		b.WriteString(`<div class="table-wrap" role="region" tabindex="0" ` + label + `>`)
+		b.WriteString(h[i:end])
+		b.WriteString(`</div>`)
+		h = h[end:]
+	}
 }
 
 // Find returns the page in lang, or the German page with fellBack set.
