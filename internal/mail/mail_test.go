@@ -11,7 +11,9 @@ import (
 	"errors"
 	"io"
 	"math/big"
+	"mime"
 	"net"
+	netmail "net/mail"
 	"strings"
 	"sync"
 	"testing"
@@ -151,10 +153,23 @@ func TestSendOverSMTPWithStartTLSAndAuth(t *testing.T) {
 			t.Fatalf("server received %d mails", len(srv.received))
 		}
 		raw := srv.received[0]
-		for _, want := range []string{"text/plain", "text/html", "To: <person@example.org>", "Subject: "} {
+		for _, want := range []string{"text/plain", "text/html", "To: <person@example.org>"} {
 			if !strings.Contains(raw, want) {
 				t.Errorf("mail lacks %q:\n%s", want, raw)
 			}
+		}
+		// The subject is what the person sees first in their inbox: it must
+		// arrive in their language, however the header was folded.
+		msg, err := netmail.ReadMessage(strings.NewReader(raw))
+		if err != nil {
+			t.Fatalf("unparseable mail: %v", err)
+		}
+		subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := i18n.MustLoad().For(uk).T("mail.test.subject"); subject != want {
+			t.Errorf("subject %q, want %q", subject, want)
 		}
 		e, _ := db.FindMail(ctx, id)
 		if e.Status != mail.Sent {

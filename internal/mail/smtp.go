@@ -1,8 +1,8 @@
 package mail
 
 import (
-	"crypto/tls"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"time"
 
@@ -13,10 +13,10 @@ import (
 type TLSMode string
 
 const (
-	StartTLS      TLSMode = "starttls"       // STARTTLS required
-	StartTLSOpt   TLSMode = "starttls-opt"   // STARTTLS if offered (development servers)
-	ImplicitTLS   TLSMode = "tls"            // SMTPS, port 465
-	NoTLS         TLSMode = "none"           // only for a local catcher
+	StartTLS    TLSMode = "starttls"     // STARTTLS required
+	StartTLSOpt TLSMode = "starttls-opt" // STARTTLS if offered (development servers)
+	ImplicitTLS TLSMode = "tls"          // SMTPS, port 465
+	NoTLS       TLSMode = "none"         // only for a local catcher
 )
 
 // SMTP sends mail through an SMTP server.

@@ -4,9 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sort"
 	"io"
 	"log/slog"
+	"sort"
 	"testing"
 	"time"
 

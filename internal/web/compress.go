@@ -88,3 +88,17 @@ func writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) 
 		w.Write(out.Bytes())
 	}
 }
+
+// precompressed picks the variant of a body compressed ahead of time that the
+// client accepts, and sets Content-Encoding for it.
+func precompressed(h http.Header, r *http.Request, plain, gz, br []byte) []byte {
+	switch negotiateEncoding(r) {
+	case "br":
+		h.Set("Content-Encoding", "br")
+		return br
+	case "gzip":
+		h.Set("Content-Encoding", "gzip")
+		return gz
+	}
+	return plain
+}

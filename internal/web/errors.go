@@ -17,8 +17,9 @@ var (
 	errNotFound   = &httpError{status: http.StatusNotFound, key: "error.not_found"}
 	errBadRequest = &httpError{status: http.StatusBadRequest, key: "error.bad_request"}
 	errTooLarge   = &httpError{status: http.StatusRequestEntityTooLarge, key: "error.too_large"}
-	errForbidden  = &httpError{status: http.StatusForbidden, key: "error.forbidden"}
-	errInternal   = &httpError{status: http.StatusInternalServerError, key: "error.internal"}
+	// A cross-origin form post reads, for the person, like an expired form.
+	errCrossOrigin = &httpError{status: http.StatusForbidden, key: "error.csrf"}
+	errInternal    = &httpError{status: http.StatusInternalServerError, key: "error.internal"}
 )
 
 // serveError maps an error to a status and a page in the user's language. This

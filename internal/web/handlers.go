@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
@@ -73,6 +74,7 @@ func (s *Server) robots(w http.ResponseWriter, r *http.Request) {
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r, "")
 	v.Desc = v.T("home.description")
+	v.Cacheable = true
 	return s.render(w, r, http.StatusOK, "home", v)
 }
 
@@ -95,6 +97,7 @@ func (s *Server) renderContent(w http.ResponseWriter, r *http.Request, slug stri
 	v.FellBack = fellBack
 	v.Errors = msgs
 	v.Data = map[string]any{"Page": pg, "FellBack": fellBack, "Slug": slug, "Form": form}
+	v.Cacheable = form == nil && msgs == nil
 	return s.render(w, r, status, "content", v)
 }
 
@@ -118,6 +121,7 @@ func (s *Server) sectionPlaceholder(sec section) handlerFunc {
 		v := s.newView(r, "")
 		v.Title = v.T(sec.key + ".title")
 		v.Data = sec.key
+		v.Cacheable = true
 		return s.render(w, r, http.StatusOK, "section", v)
 	}
 }
@@ -125,6 +129,7 @@ func (s *Server) sectionPlaceholder(sec section) handlerFunc {
 func (s *Server) citizenSignIn(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r, "")
 	v.Title = v.T("signin.title")
+	v.Cacheable = true
 	return s.render(w, r, http.StatusOK, "signin", v)
 }
 
@@ -157,7 +162,10 @@ func safeReturn(l i18n.Lang, p string) string {
 	if err != nil || u.Scheme != "" || u.Host != "" || len(p) > 300 {
 		return "/" + l.Code + "/"
 	}
-	if len(u.Path) < 1 || u.Path[0] != '/' || (len(u.Path) > 1 && u.Path[1] == '/') {
+	// Browsers read "/\host" like "//host": backslashes and control
+	// characters never belong in our own addresses.
+	if len(u.Path) < 1 || u.Path[0] != '/' || (len(u.Path) > 1 && u.Path[1] == '/') ||
+		strings.ContainsFunc(u.Path, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }) {
 		return "/" + l.Code + "/"
 	}
 	return u.Path

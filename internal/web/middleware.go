@@ -230,9 +230,9 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		cookie := ""
+		st := &csrfState{s: s, w: w}
 		if c, err := r.Cookie(s.csrfCookieName()); err == nil && len(c.Value) == 43 {
-			cookie = c.Value
+			st.cookie = c.Value
 		}
 		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions
 		if unsafe {
@@ -245,61 +245,87 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 				s.serveError(w, r, errBadRequest)
 				return
 			}
-			// Multipart forms (uploads) send the token in a header or the query,
-			// so the check does not have to read the whole body first.
-			sent := r.PostForm.Get(csrfField)
-			if sent == "" {
-				sent = r.Header.Get("X-CSRF-Token")
-			}
-			if cookie == "" || !hmac.Equal([]byte(sent), []byte(s.csrfSign(cookie))) {
-				s.Log.Warn("csrf check failed", "request_id", requestID(r), "had_cookie", cookie != "")
-				s.serveError(w, r, errCSRF)
-				return
+			if !tokenFree(r) {
+				// Multipart forms (uploads) send the token in a header, so the
+				// check does not have to read the whole body first.
+				sent := r.PostForm.Get(csrfField)
+				if sent == "" {
+					sent = r.Header.Get("X-CSRF-Token")
+				}
+				if st.cookie == "" || !hmac.Equal([]byte(sent), []byte(s.csrfSign(st.cookie))) {
+					s.Log.Warn("csrf check failed", "request_id", requestID(r), "had_cookie", st.cookie != "")
+					s.serveError(w, r, errCSRF)
+					return
+				}
 			}
 		}
-		if cookie == "" {
-			b := make([]byte, 32)
-			rand.Read(b)
-			cookie = base64.RawURLEncoding.EncodeToString(b)
-			http.SetCookie(w, &http.Cookie{Name: s.csrfCookieName(), Value: cookie, Path: "/", HttpOnly: true,
-				Secure: s.Config.Production, SameSite: http.SameSiteLaxMode})
-		}
-		ctx := context.WithValue(r.Context(), ctxCSRF, s.csrfSign(cookie))
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxCSRF, st)))
 	})
 }
 
-func csrfToken(r *http.Request) string {
-	t, _ := r.Context().Value(ctxCSRF).(string)
-	return t
+// tokenFree reports whether a form may be posted without a token. Only the
+// anonymous feedback form on every page: it changes no one's data and needs no
+// session, so a forged post could do nothing a direct post cannot. Cross-site
+// posts to it are still refused by http.CrossOriginProtection. Without a token
+// every public page is the same for every visitor and can be served from the
+// page cache (pagecache.go).
+func tokenFree(r *http.Request) bool {
+	_, rest, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	return ok && r.Method == http.MethodPost && rest == "feedback"
+}
+
+// csrfState hands out the form token on first use and only then sets the
+// cookie it is bound to, so a page without a form sets no cookie and stays
+// cacheable.
+type csrfState struct {
+	s      *Server
+	w      http.ResponseWriter
+	cookie string
+	used   bool
+}
+
+func (c *csrfState) token() string {
+	c.used = true
+	if c.cookie == "" {
+		b := make([]byte, 32)
+		rand.Read(b)
+		c.cookie = base64.RawURLEncoding.EncodeToString(b)
+		http.SetCookie(c.w, &http.Cookie{Name: c.s.csrfCookieName(), Value: c.cookie, Path: "/", HttpOnly: true,
+			Secure: c.s.Config.Production, SameSite: http.SameSiteLaxMode})
+	}
+	return c.s.csrfSign(c.cookie)
+}
+
+func csrfFrom(r *http.Request) *csrfState {
+	st, _ := r.Context().Value(ctxCSRF).(*csrfState)
+	return st
 }
 
 // handlerFunc is a handler that returns an error; serveError maps it to a page.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// langPage checks the language prefix, then runs h. An unknown language gets
-// the 404 page in the negotiated language.
-func (s *Server) langPage(h handlerFunc) http.Handler {
+// langPage runs h for a page of language l and maps its error to a page.
+func (s *Server) langPage(l i18n.Lang, pattern string, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setRoute(r, r.Pattern)
-		code := r.PathValue("lang")
-		if code == "" {
-			// catch-all route: take the language from the first segment if valid
-			first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-			code = first
-		}
-		l, ok := i18n.Lookup(code)
-		if !ok {
-			l = i18n.Negotiate(r, langCookie)
-			r = r.WithContext(context.WithValue(r.Context(), ctxLang, l))
-			s.serveError(w, r, errNotFound)
-			return
-		}
+		setRoute(r, pattern)
 		r = r.WithContext(context.WithValue(r.Context(), ctxLang, l))
 		if err := h(w, r); err != nil {
 			s.serveError(w, r, err)
 		}
 	})
+}
+
+// notFound answers every unknown address with the 404 page, in the language
+// of the path's first segment if that is one, else the negotiated language.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	setRoute(r, "unmatched")
+	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	l, ok := i18n.Lookup(first)
+	if !ok {
+		l = i18n.Negotiate(r, langCookie)
+	}
+	r = r.WithContext(context.WithValue(r.Context(), ctxLang, l))
+	s.serveError(w, r, errNotFound)
 }
 
 func langOf(r *http.Request) i18n.Lang {

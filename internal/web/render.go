@@ -32,8 +32,8 @@ func loadTemplates(a *assets) (*templates, error) {
 			}
 			return s
 		},
-		"date": func(t time.Time) string { return t.UTC().Format("02.01.2006 15:04 UTC") },
-		"days": func(d time.Duration) int { return int(d / (24 * time.Hour)) },
+		"date":  func(t time.Time) string { return t.UTC().Format("02.01.2006 15:04 UTC") },
+		"days":  func(d time.Duration) int { return int(d / (24 * time.Hour)) },
 		"hours": func(d time.Duration) int { return int(d / time.Hour) },
 	}
 	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout/*.html", "templates/partials/*.html")
@@ -65,7 +65,8 @@ type View struct {
 	Path       string // the path after the language prefix, e.g. /hilfe
 	Title      string // document title (without site name)
 	Desc       string
-	CSRF       string
+	csrf       *csrfState
+	Cacheable  bool // the same for every anonymous visitor: see pagecache.go
 	Staff      *account.Staff
 	Dev        bool
 	Languages  []LangLink
@@ -98,6 +99,22 @@ func (v *View) N(key string, n int, args ...any) string { return v.Tr.N(key, n, 
 // URL prefixes a path with the page's language.
 func (v *View) URL(p string) string { return "/" + v.Lang.Code + p }
 
+// CSRF is the form token; asking for it makes the page personal.
+func (v *View) CSRF() string {
+	if v.csrf == nil {
+		return ""
+	}
+	return v.csrf.token()
+}
+
+func (s *Server) hasSessionCookie(r *http.Request) bool {
+	_, err := r.Cookie(s.Sessions.CookieName())
+	return err == nil
+}
+
+// personal reports whether the page carries something of this visitor's.
+func (v *View) personal() bool { return v.Staff != nil || (v.csrf != nil && v.csrf.used) }
+
 // ErrorFor returns the message for a field, or "".
 func (v *View) ErrorFor(field string) string {
 	for _, e := range v.Errors {
@@ -111,7 +128,7 @@ func (v *View) ErrorFor(field string) string {
 func (s *Server) newView(r *http.Request, title string) *View {
 	l := langOf(r)
 	v := &View{Lang: l, Tr: s.Catalog.For(l), Path: pathAfterLang(r), Dev: !s.Config.Production,
-		CSRF: csrfToken(r)}
+		csrf: csrfFrom(r)}
 	v.Title = title
 	if st := staffFrom(r); st != nil {
 		v.Staff = st
@@ -155,6 +172,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", v.Lang.HTMLLang)
 	s.rememberLanguage(w, r, v.Lang)
+	if v.Cacheable && status == http.StatusOK && !v.personal() && len(v.Tr.Missing()) == 0 && !s.hasSessionCookie(r) {
+		if e := s.pages.store(r, v.Lang, page.Bytes()); e != nil {
+			e.write(w, r)
+			return nil
+		}
+	}
 	writeBody(w, r, status, page.Bytes())
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,13 +40,13 @@ type Store interface {
 
 // Config is the web layer's configuration.
 type Config struct {
-	Production      bool
-	BaseURL         string
-	OperatorEmail   string // receives barrier reports
-	MetricsToken    string // if set, /metrics requires "Authorization: Bearer <token>"
-	DevMailCatcher  bool   // show the mail catcher pages
-	CSRFKey         []byte
-	Version         string
+	Production     bool
+	BaseURL        string
+	OperatorEmail  string // receives barrier reports
+	MetricsToken   string // if set, /metrics requires "Authorization: Bearer <token>"
+	DevMailCatcher bool   // show the mail catcher pages
+	CSRFKey        []byte
+	Version        string
 }
 
 // Server holds the dependencies of the HTTP handlers.
@@ -65,6 +66,7 @@ type Server struct {
 	assets  *assets
 	tmpl    *templates
 	metrics *metrics
+	pages   pageCache
 	handler http.Handler
 }
 
@@ -94,7 +96,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	page := func(pattern string, h handlerFunc) { mux.Handle(pattern, s.langPage(h)) }
+	// Language routes are registered once per language code rather than with a
+	// {lang} wildcard: the mux then sends unknown languages to the catch-all,
+	// and "/{lang}/…" never competes with "/static/". Logs and metrics see the
+	// pattern with {lang}, so labels stay few.
+	page := func(pattern string, h handlerFunc) {
+		for _, l := range i18n.Languages {
+			mux.Handle(strings.Replace(pattern, "{lang}", l.Code, 1), s.langPage(l, pattern, h))
+		}
+	}
 
 	mux.HandleFunc("GET /{$}", s.redirectToLanguage)
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -129,13 +139,20 @@ func (s *Server) routes() http.Handler {
 		page("GET /{lang}/dev/post", s.mailCatcher)
 		page("GET /{lang}/dev/post/{id}", s.caughtMail)
 	}
-	mux.Handle("/", s.langPage(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
+	mux.HandleFunc("/", s.notFound)
 
 	var h http.Handler = mux
 	h = s.csrf(h)
 	h = s.loadSession(h)
+	h = s.servePageCache(h)
 	h = limitBody(h)
-	h = http.NewCrossOriginProtection().Handler(h)
+	// Cross-origin state-changing requests (Sec-Fetch-Site/Origin) are refused
+	// before the token check, with the same localized page as a bad token.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serveError(w, r, errCrossOrigin)
+	}))
+	h = cop.Handler(h)
 	h = s.securityHeaders(h)
 	h = s.observe(h)
 	h = s.recoverPanics(h)

@@ -30,8 +30,8 @@ type asset struct {
 	body        []byte
 	compress    bool
 
-	once     sync.Once
-	gz, br   []byte
+	once   sync.Once
+	gz, br []byte
 }
 
 // assets maps logical names (css/app.css) to hashed assets.
@@ -201,14 +201,7 @@ func (a *assets) serve(w http.ResponseWriter, r *http.Request) {
 	body := as.body
 	if as.compress {
 		as.compressed()
-		switch negotiateEncoding(r) {
-		case "br":
-			h.Set("Content-Encoding", "br")
-			body = as.br
-		case "gzip":
-			h.Set("Content-Encoding", "gzip")
-			body = as.gz
-		}
+		body = precompressed(h, r, as.body, as.gz, as.br)
 	}
 	h.Set("Content-Length", fmt.Sprint(len(body)))
 	if r.Method == http.MethodHead {
