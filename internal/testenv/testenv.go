@@ -35,7 +35,14 @@ func Missing(tb testing.TB, what string) {
 	if Strict() {
 		tb.Fatalf("REQUIRED IN CI: %s", what)
 	}
-	fmt.Fprintf(os.Stderr, "\n*** SKIPPED %s: %s ***\n\n", tb.Name(), what)
+	line := fmt.Sprintf("*** SKIPPED %s: %s ***", tb.Name(), what)
+	fmt.Fprintf(os.Stderr, "\n%s\n\n", line)
+	if p := os.Getenv("SOZ_SKIP_LOG"); p != "" {
+		if f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			fmt.Fprintln(f, line)
+			f.Close()
+		}
+	}
 	tb.Skipf("SKIPPED (tool missing): %s", what)
 }
 

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sozialplattform/sozialplattform/internal/config"
+)
+
+// syncBuffer collects the platform's log lines for assertions.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// instance is a running platform on a free port.
+type instance struct {
+	*Main
+	base string
+	logs *syncBuffer
+}
+
+func testConfig(t testing.TB) config.Config {
+	return config.Config{Mode: "dev", Addr: "127.0.0.1:0", DataDir: t.TempDir(), SMTPPort: 587, SMTPTLS: "starttls",
+		SMTPFrom: "Test <noreply@example.org>", LogLevel: "info", OperatorEmail: "betrieb@example.org"}
+}
+
+// start runs the real program: NewMain, Listen, Serve, exactly as the binary does.
+func start(t testing.TB, cfg config.Config) *instance {
+	t.Helper()
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	m, err := NewMain(ctx, cfg, logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return &instance{Main: m, base: m.URL(), logs: logs}
+}
+
+// browser is an HTTP client with cookies that does not follow redirects.
+type browser struct {
+	t    testing.TB
+	c    *http.Client
+	base string
+	lang string // Accept-Language
+}
+
+func newBrowser(t testing.TB, base string) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, base: base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+type page struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	if b.lang != "" {
+		req.Header.Set("Accept-Language", b.lang)
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return page{status: resp.StatusCode, header: resp.Header, body: string(body)}
+}
+
+func (b *browser) get(path string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("GET", b.base+path, nil)
+	return b.do(req)
+}
+
+func (b *browser) post(path string, form url.Values) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	// What a browser sends for a same-origin form.
+	req.Header.Set("Origin", b.base)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return b.do(req)
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// csrf returns the token of the first form on a page.
+func (p page) csrf(t testing.TB) string {
+	t.Helper()
+	m := csrfRe.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatal("page has no CSRF token")
+	}
+	return m[1]
+}
+
+func (p page) mustContain(t testing.TB, parts ...string) {
+	t.Helper()
+	for _, s := range parts {
+		if !strings.Contains(p.body, s) {
+			t.Errorf("page (status %d) lacks %q", p.status, s)
+		}
+	}
+}
