@@ -207,9 +207,9 @@ func run(plzFile, citiesFile, kreiseFile, out, reportFile string) error {
 	}
 	type place struct {
 		name, ags, kreis, flag string
-		lat, lon              float64
-		pop                   uint64
-		codes                 []string
+		lat, lon               float64
+		pop                    uint64
+		codes                  []string
 	}
 	places := map[string]*place{}
 	var resolvedCodes, nameMatched, nameKreis int
@@ -394,8 +394,8 @@ func readJSON(name string, v any) error {
 func readKreise(name string) ([]kreis, error) {
 	var raw []struct {
 		AGS  any    `json:"AGS"` // a string, or a number where the leading zero was lost
-		Type string      `json:"type"`
-		Name string      `json:"name"`
+		Type string `json:"type"`
+		Name string `json:"name"`
 	}
 	b, err := os.ReadFile(name)
 	if err != nil {

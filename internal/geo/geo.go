@@ -71,7 +71,7 @@ type Directory struct {
 	// kreisPlaces stand for Kreise typed by name (not kreisfreie Städte,
 	// which are municipalities in the directory).
 	kreisPlaces map[string]*Place
-	exact   atomic.Pointer[map[string]string]
+	exact       atomic.Pointer[map[string]string]
 }
 
 // Load reads the embedded directory.
