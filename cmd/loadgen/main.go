@@ -63,6 +63,7 @@ func baseline(args []string) {
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
 	body := fs.String("body", "", "file with the response body")
 	encoding := fs.String("encoding", "", "Content-Encoding of the body")
+	ctype := fs.String("type", "text/html; charset=utf-8", "Content-Type of the body")
 	fs.Parse(args)
 	b, err := os.ReadFile(*body)
 	if err != nil {
@@ -70,7 +71,7 @@ func baseline(args []string) {
 		os.Exit(1)
 	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Type", *ctype)
 		if *encoding != "" {
 			w.Header().Set("Content-Encoding", *encoding)
 		}
@@ -132,47 +133,69 @@ func run(binary string, conns int, dur, warm time.Duration, starts int) error {
 	idle := rssKB(p.cmd.Process.Pid)
 	fmt.Printf("resident memory at idle: %.1f MB\n", float64(idle)/1024)
 
-	page := p.base + "/de/"
-	// The baseline writes exactly what the platform sends for the page.
-	body, enc, err := fetch(page)
-	if err != nil {
-		return err
+	var results []result
+	var ratios []string
+	for _, target := range []struct{ name, path, ctype string }{
+		{"platform /de/", "/de/", "text/html; charset=utf-8"},
+		{"platform /api/v1/places?q=53840", "/api/v1/places?q=53840", "application/json; charset=utf-8"},
+		{"platform /api/v1/places?q=Troisd", "/api/v1/places?q=Troisd&limit=8", "application/json; charset=utf-8"},
+	} {
+		base, plat, err := compare(tmp, target.name, p.base+target.path, target.ctype, conns, dur, warm)
+		if err != nil {
+			return err
+		}
+		results = append(results, base, plat)
+		ratios = append(ratios, fmt.Sprintf("%s / bare handler: %.0f %% of the requests per second; p99 %.1f× the bare handler's",
+			target.name, 100*plat.rps/base.rps, float64(plat.p99)/float64(base.p99)))
 	}
-	bodyFile := filepath.Join(tmp, "body")
-	if err := os.WriteFile(bodyFile, body, 0o600); err != nil {
-		return err
-	}
-	baseAddr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	bl := exec.Command(os.Args[0], "baseline", "-addr", baseAddr, "-body", bodyFile, "-encoding", enc)
-	bl.Stderr = os.Stderr
-	if err := bl.Start(); err != nil {
-		return err
-	}
-	defer func() { bl.Process.Kill(); bl.Wait() }()
-	if err := waitReady("http://"+baseAddr+"/", 10*time.Second); err != nil {
-		return err
-	}
-
-	base := load("bare net/http handler", "http://"+baseAddr+"/", conns, dur, warm)
-	plat := load("platform /de/", page, conns, dur, warm)
 	busy := rssKB(p.cmd.Process.Pid)
 
-	fmt.Printf("\n%d connections, %s per phase after %s warm-up, Accept-Encoding: gzip, body %d bytes (%s)\n\n", conns, dur, warm, len(body), enc)
+	fmt.Printf("\n%d connections, %s per phase after %s warm-up, Accept-Encoding: gzip; each bare handler serves the bytes the platform sent for its target\n\n", conns, dur, warm)
 	fmt.Println("| target | requests | errors | req/s | p50 | p99 |")
 	fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: |")
-	for _, r := range []result{base, plat} {
+	failed := false
+	for _, r := range results {
 		fmt.Printf("| %s | %d | %d | %.0f | %s | %s |\n", r.name, r.requests, r.errors, r.rps, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond))
+		failed = failed || r.errors > 0
 	}
-	fmt.Printf("\nplatform / bare handler: %.0f %% of the requests per second; p99 %.1f× the bare handler's\n",
-		100*plat.rps/base.rps, float64(plat.p99)/float64(base.p99))
+	fmt.Println()
+	for _, r := range ratios {
+		fmt.Println(r)
+	}
 	fmt.Printf("resident memory after the load: %.1f MB\n", float64(busy)/1024)
-	if plat.errors > 0 || base.errors > 0 {
+	if failed {
 		return errors.New("requests failed during the load")
 	}
 	return nil
+}
+
+// compare loads a platform URL and a bare net/http handler that serves the
+// very bytes (and encoding) the platform answered with, in the same run.
+func compare(tmp, name, url, ctype string, conns int, dur, warm time.Duration) (result, result, error) {
+	body, enc, err := fetch(url)
+	if err != nil {
+		return result{}, result{}, err
+	}
+	bodyFile := filepath.Join(tmp, "body-"+strconv.Itoa(len(name)))
+	if err := os.WriteFile(bodyFile, body, 0o600); err != nil {
+		return result{}, result{}, err
+	}
+	baseAddr, err := freeAddr()
+	if err != nil {
+		return result{}, result{}, err
+	}
+	bl := exec.Command(os.Args[0], "baseline", "-addr", baseAddr, "-body", bodyFile, "-encoding", enc, "-type", ctype)
+	bl.Stderr = os.Stderr
+	if err := bl.Start(); err != nil {
+		return result{}, result{}, err
+	}
+	defer func() { bl.Process.Kill(); bl.Wait() }()
+	if err := waitReady("http://"+baseAddr+"/", 10*time.Second); err != nil {
+		return result{}, result{}, err
+	}
+	base := load("bare net/http handler ("+strconv.Itoa(len(body))+" bytes, like "+name+")", "http://"+baseAddr+"/", conns, dur, warm)
+	plat := load(name, url, conns, dur, warm)
+	return base, plat, nil
 }
 
 type platform struct {

@@ -17,7 +17,15 @@ import (
 // publicPaths are the pages every visitor can reach, below each language.
 var publicPaths = []string{"/", "/impressum", "/datenschutz", "/datenschutz/loeschfristen", "/nutzungsbedingungen",
 	"/barrierefreiheit", "/hilfe", "/leistungen", "/leistungsfinder", "/zustaendige-stelle", "/antrag", "/beratung",
-	"/anmelden", "/intern/anmelden", "/feedback/danke", "/barrierefreiheit/danke", "/dev/post"}
+	"/anmelden", "/intern/anmelden", "/feedback/danke", "/barrierefreiheit/danke", "/dev/post",
+	"/suche", "/suche?q=Miete+Schulden", "/leistungen/hilfe-zum-lebensunterhalt", "/leistungen/hilfe-zum-lebensunterhalt?ort=53840",
+	"/leistungen/kindergeld", "/leistungen/suchtberatung", "/antrag/hilfe-zum-lebensunterhalt?ars=053820068068"}
+
+// statePaths show the other states of the office finder (Fall 2, Fall 3, a
+// choice of places, bad input); the browser tests check them too.
+var statePaths = []string{"/leistungen/hilfe-zum-lebensunterhalt?ort=33602", "/leistungen/hilfe-zum-lebensunterhalt?ort=48565",
+	"/leistungen/hilfe-zum-lebensunterhalt?ort=59969", "/leistungen/hilfe-zum-lebensunterhalt?ort=5384",
+	"/zustaendige-stelle?leistung=&ort="}
 
 func TestRootRedirectsByCookieThenAcceptLanguageThenGerman(t *testing.T) {
 	in := start(t, testConfig(t))
@@ -41,7 +49,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	b := newBrowser(t, in.base)
 	h1 := regexp.MustCompile(`<h1[ >]`)
 	inlineScript := regexp.MustCompile(`<script(?:\s[^>]*)?>[^<]`)
-	untranslated := regexp.MustCompile(`\b(nav|feedback|footer|home|section|signin|form|barrier|retention|staff|dev|error|role|fallback|mail)\.[a-z_0-9]+\b`)
+	untranslated := regexp.MustCompile(`\b(nav|feedback|footer|home|section|signin|form|barrier|retention|staff|dev|error|role|fallback|mail|place|office|officefinder|case[123]|service|search|benefits|apply|applystart|area|link)\.[a-z_0-9]+\b`)
 	for _, l := range i18n.Languages {
 		for _, path := range publicPaths {
 			p := b.get("/" + l.Code + path)

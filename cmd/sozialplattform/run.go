@@ -25,6 +25,11 @@ Commands:
   admin     staff accounts and checks:
               admin create-user --email E --name N --role R [--password-stdin]
               admin send-test-mail --to E
+  offices   responsible offices:
+              offices import FILE   load offices and responsibilities (docs/zustaendigkeiten.md)
+              offices demo          print the demo data in that format
+  geodata   place directory:
+              geodata import-gv100ad FILE   exact regional keys from the Destatis Gemeindeverzeichnis
   version   print the version
 
 Run "sozialplattform <command> --help" for the flags of a command.
@@ -77,6 +82,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return nil
 	case "admin":
 		return runAdmin(ctx, args[1:], stdin, stdout, stderr)
+	case "offices":
+		return runOffices(ctx, args[1:], stdout, stderr)
+	case "geodata":
+		return runGeodata(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "sozialplattform", Version)
 		return nil

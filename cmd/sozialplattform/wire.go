@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,10 +19,13 @@ import (
 	"github.com/sozialplattform/sozialplattform/content"
 	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/config"
+	"github.com/sozialplattform/sozialplattform/internal/geo"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
 	"github.com/sozialplattform/sozialplattform/internal/job"
 	"github.com/sozialplattform/sozialplattform/internal/mail"
+	"github.com/sozialplattform/sozialplattform/internal/office"
 	"github.com/sozialplattform/sozialplattform/internal/retention"
+	"github.com/sozialplattform/sozialplattform/internal/search"
 	"github.com/sozialplattform/sozialplattform/internal/session"
 	"github.com/sozialplattform/sozialplattform/internal/store"
 	"github.com/sozialplattform/sozialplattform/internal/web"
@@ -38,6 +42,8 @@ type Main struct {
 	Queue       *job.Queue
 	Web         *web.Server
 	Catcher     *mail.Catcher // dev only
+	Places      *geo.Directory
+	Catalogue   *content.Catalogue
 
 	listener net.Listener
 	srv      *http.Server
@@ -83,6 +89,20 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, e
 	if err != nil {
 		return nil, err
 	}
+	cat, err := content.LoadCatalogue()
+	if err != nil {
+		return nil, err
+	}
+	places, err := geo.Load()
+	if err != nil {
+		return nil, err
+	}
+	if keys, err := m.DB.MunicipalityKeys(ctx); err != nil {
+		return nil, err
+	} else if len(keys) > 0 {
+		places.SetExactARS(keys)
+	}
+	m.Places, m.Catalogue = places, cat
 	m.Accounts = &account.Service{Store: m.DB, Now: m.DB.Now}
 	m.Queue = job.New(m.DB, m.Log)
 	m.Queue.Now = m.DB.Now
@@ -124,6 +144,8 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, e
 		Config: web.Config{Production: cfg.Production(), BaseURL: cfg.BaseURL, OperatorEmail: cfg.OperatorEmail,
 			MetricsToken: cfg.MetricsToken, DevMailCatcher: m.Catcher != nil, CSRFKey: csrfKey, Version: Version},
 		Log: m.Log, Catalog: catalog, Content: lib, Accounts: m.Accounts, Mail: m.MailService, Store: m.DB,
+		Catalogue: cat, Places: places, Offices: &office.Finder{Store: m.DB}, Search: searchIndex(cat, lib),
+		OfficeStore: m.DB, OfficeEditor: &office.Editor{Store: m.DB, Now: m.DB.Now},
 		Sessions: &session.Manager{Store: m.DB, Now: m.DB.Now, Secure: cfg.Production()},
 		Ready:    m.ready, Now: m.DB.Now, Registry: reg,
 	}
@@ -133,6 +155,10 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, e
 	}
 	if !cfg.Production() {
 		if err := m.loadDemoData(ctx); err != nil {
+			m.Close()
+			return nil, err
+		}
+		if err := m.loadDemoOffices(ctx); err != nil {
 			m.Close()
 			return nil, err
 		}
@@ -151,6 +177,44 @@ func (m *Main) ready(ctx context.Context) error {
 	if cur != latest {
 		return fmt.Errorf("migrations: at %d, want %d", cur, latest)
 	}
+	return nil
+}
+
+// searchIndex indexes the service pages and the content pages in every
+// language.
+func searchIndex(cat *content.Catalogue, lib *content.Library) *search.Index {
+	var docs []search.Doc
+	for _, svc := range cat.Services {
+		for _, lang := range svc.Languages() {
+			t, _ := svc.Text(lang)
+			var body []string
+			for _, k := range content.SectionKeys {
+				body = append(body, t.Plain[k])
+			}
+			kw := append([]string{svc.Name}, t.Keywords...)
+			docs = append(docs, search.Doc{Lang: lang, Key: "leistungen/" + svc.Slug, Path: "leistungen/" + svc.Slug,
+				Title: t.Title, Summary: t.Summary, Keywords: kw, Body: strings.Join(body, "\n")})
+		}
+	}
+	for _, p := range lib.All() {
+		docs = append(docs, search.Doc{Lang: p.Lang, Key: p.Slug, Path: p.Slug, Title: p.Title, Summary: p.Description,
+			Body: search.StripHTML(string(p.HTML))})
+	}
+	return search.New(docs)
+}
+
+// loadDemoOffices imports the demo offices of North Rhine-Westphalia into a
+// database that has no offices yet, through the same import as operators use.
+func (m *Main) loadDemoOffices(ctx context.Context) error {
+	n, err := m.DB.CountOffices(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	st, err := office.Import(ctx, m.DB, demoDocument(m.Places, m.Catalogue), m.DB.Now())
+	if err != nil {
+		return fmt.Errorf("demo offices: %w", err)
+	}
+	m.Log.Info("demo offices loaded", "offices", st.Offices, "responsibilities", st.Responsibilities)
 	return nil
 }
 

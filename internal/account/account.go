@@ -154,3 +154,7 @@ func GeneratePassword(n int) string {
 	}
 	return string(b)
 }
+
+// CanManageOffices: only system administrators keep the directory of
+// responsible offices; it decides where applications are sent.
+func (s *Staff) CanManageOffices() bool { return s != nil && s.Role == SystemAdmin }

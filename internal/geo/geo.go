@@ -71,6 +71,7 @@ type Directory struct {
 	// kreisPlaces stand for Kreise typed by name (not kreisfreie Städte,
 	// which are municipalities in the directory).
 	kreisPlaces map[string]*Place
+	seats       map[string]*Place // Kreis -> its largest municipality
 	exact       atomic.Pointer[map[string]string]
 }
 
@@ -120,6 +121,15 @@ func Load() (*Directory, error) {
 		return nil
 	}); err != nil {
 		return nil, err
+	}
+	d.seats = map[string]*Place{}
+	for _, p := range d.places {
+		if p.AGS == "" {
+			continue
+		}
+		if cur := d.seats[p.Kreis]; cur == nil || p.Population > cur.Population {
+			d.seats[p.Kreis] = p
+		}
 	}
 	for k, ps := range d.byName {
 		sortPlaces(ps)
@@ -205,6 +215,23 @@ func (d *Directory) Kreis(ags string) (Kreis, bool) {
 	k, ok := d.kreise[ags]
 	return k, ok
 }
+
+// Kreise lists the Kreise and kreisfreie Städte whose key starts with
+// prefix ("05" for North Rhine-Westphalia), by key.
+func (d *Directory) Kreise(prefix string) []Kreis {
+	var out []Kreis
+	for _, k := range d.kreise {
+		if strings.HasPrefix(k.AGS, prefix) {
+			out = append(out, k)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].AGS < out[j].AGS })
+	return out
+}
+
+// LargestMunicipality returns the most populous municipality of a Kreis
+// in the directory (usually its seat), or nil.
+func (d *Directory) LargestMunicipality(kreis string) *Place { return d.seats[kreis] }
 
 // Stats counts what the directory holds.
 func (d *Directory) Stats() (postcodes, places, municipalities, kreise int) {

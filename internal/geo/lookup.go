@@ -90,22 +90,28 @@ func (d *Directory) Lookup(q string, limit int) (Result, error) {
 			}
 		}
 	}
-	// Exact names first: "Neustadt" lists every Neustadt before "Neustadt
-	// an der Weinstraße"; then Kreise; then names that begin with the query.
+	// Exact names first ("Neustadt" lists every Neustadt), then Kreise.
 	add(d.byName[key])
 	for _, k := range d.kreisBy[key] {
 		add([]*Place{d.kreisPlace(k)})
 	}
+	// Then names that begin with the query; once something is called
+	// exactly that, only names that continue with a new word: "Neustadt"
+	// adds "Neustadt an der Aisch", but "Berlin" does not add "Berlingerode".
 	if limit == 0 || len(found) < limit {
+		prefix := key
+		if len(found) > 0 {
+			prefix = key + " "
+		}
 		var more []*Place
-		i := sort.SearchStrings(d.names, key)
-		for ; i < len(d.names) && strings.HasPrefix(d.names[i], key); i++ {
+		i := sort.SearchStrings(d.names, prefix)
+		for ; i < len(d.names) && strings.HasPrefix(d.names[i], prefix); i++ {
 			if d.names[i] != key {
 				more = append(more, d.byName[d.names[i]]...)
 			}
 		}
 		for k, ks := range d.kreisBy {
-			if k != key && strings.HasPrefix(k, key) {
+			if k != key && strings.HasPrefix(k, prefix) {
 				for _, kr := range ks {
 					more = append(more, d.kreisPlace(kr))
 				}

@@ -20,6 +20,7 @@ var (
 	// A cross-origin form post reads, for the person, like an expired form.
 	errCrossOrigin = &httpError{status: http.StatusForbidden, key: "error.csrf"}
 	errInternal    = &httpError{status: http.StatusInternalServerError, key: "error.internal"}
+	errForbidden   = &httpError{status: http.StatusForbidden, key: "error.forbidden"}
 )
 
 // serveError maps an error to a status and a page in the user's language. This

@@ -109,9 +109,6 @@ type section struct {
 }
 
 var sections = []section{
-	{"leistungen", "section.benefits"},
-	{"zustaendige-stelle", "section.office"},
-	{"antrag", "section.apply"},
 	{"beratung", "section.counselling"},
 	{"leistungsfinder", "section.finder"},
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
+	"github.com/sozialplattform/sozialplattform/internal/office"
 	"github.com/sozialplattform/sozialplattform/internal/session"
 )
 
@@ -154,11 +155,15 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 // that it turns into a 413 page.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > MaxBodyBytes {
+		limit := int64(MaxBodyBytes)
+		if strings.HasSuffix(r.URL.Path, "/intern/stellen/import") {
+			limit = office.MaxImportBytes + MaxBodyBytes // the file plus the form around it
+		}
+		if r.ContentLength > limit {
 			// Refuse before reading anything.
 			r.Body = http.MaxBytesReader(w, r.Body, 0)
 		} else {
-			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -237,7 +242,13 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions
 		if unsafe {
 			var mbe *http.MaxBytesError
-			if err := r.ParseForm(); err != nil {
+			parse := r.ParseForm
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+				// Uploads without JavaScript carry the token as a form field;
+				// files above 8 MB are spooled to disk while parsing.
+				parse = func() error { return r.ParseMultipartForm(8 << 20) }
+			}
+			if err := parse(); err != nil {
 				if errors.As(err, &mbe) {
 					s.serveError(w, r, errTooLarge)
 					return
@@ -246,8 +257,7 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 				return
 			}
 			if !tokenFree(r) {
-				// Multipart forms (uploads) send the token in a header, so the
-				// check does not have to read the whole body first.
+				// Scripts may send the token in a header instead.
 				sent := r.PostForm.Get(csrfField)
 				if sent == "" {
 					sent = r.Header.Get("X-CSRF-Token")

@@ -35,6 +35,29 @@ func loadTemplates(a *assets) (*templates, error) {
 		"date":  func(t time.Time) string { return t.UTC().Format("02.01.2006 15:04 UTC") },
 		"days":  func(d time.Duration) int { return int(d / (24 * time.Hour)) },
 		"hours": func(d time.Duration) int { return int(d / time.Hour) },
+		// dict passes several values to a sub-template.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict: odd number of arguments")
+			}
+			m := map[string]any{}
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
+		"items": func(v *View, list []serviceItem) serviceList { return serviceList{Lang: v.Lang.Code, Items: list} },
+		"placeQuery": func(d *servicePageData) string {
+			if d.Result == nil {
+				return ""
+			}
+			return d.Result.Query
+		},
+		"applyURL": func(d *servicePageData, lang string) string { return d.ApplyURL(lang) },
 	}
 	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout/*.html", "templates/partials/*.html")
 	if err != nil {
@@ -133,8 +156,14 @@ func (s *Server) newView(r *http.Request, title string) *View {
 	if st := staffFrom(r); st != nil {
 		v.Staff = st
 	}
+	// Switching language keeps the query: a search or a place look-up is
+	// shown again in the other language.
+	query := ""
+	if r.URL.RawQuery != "" {
+		query = "?" + r.URL.RawQuery
+	}
 	for _, o := range i18n.Languages {
-		v.Languages = append(v.Languages, LangLink{Lang: o, Href: "/" + o.Code + v.Path, Current: o.Code == l.Code})
+		v.Languages = append(v.Languages, LangLink{Lang: o, Href: "/" + o.Code + v.Path + query, Current: o.Code == l.Code})
 	}
 	return v
 }

@@ -15,9 +15,12 @@ import (
 	"github.com/sozialplattform/sozialplattform/content"
 	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/feedback"
+	"github.com/sozialplattform/sozialplattform/internal/geo"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
 	"github.com/sozialplattform/sozialplattform/internal/mail"
+	"github.com/sozialplattform/sozialplattform/internal/office"
 	"github.com/sozialplattform/sozialplattform/internal/retention"
+	"github.com/sozialplattform/sozialplattform/internal/search"
 	"github.com/sozialplattform/sozialplattform/internal/session"
 )
 
@@ -51,17 +54,27 @@ type Config struct {
 
 // Server holds the dependencies of the HTTP handlers.
 type Server struct {
-	Config   Config
-	Log      *slog.Logger
-	Catalog  *i18n.Catalog
-	Content  *content.Library
-	Sessions *session.Manager
-	Accounts *account.Service
-	Mail     *mail.Service
-	Store    Store
-	Ready    Readiness
-	Now      func() time.Time
-	Registry *prometheus.Registry
+	Config  Config
+	Log     *slog.Logger
+	Catalog *i18n.Catalog
+	Content *content.Library
+	// Catalogue, Places, Offices and Search serve the benefit pages and the
+	// office finder.
+	Catalogue *content.Catalogue
+	Places    *geo.Directory
+	Offices   *office.Finder
+	Search    *search.Index
+	// OfficeStore reads the office directory for the back office;
+	// OfficeEditor changes it.
+	OfficeStore  office.Store
+	OfficeEditor *office.Editor
+	Sessions     *session.Manager
+	Accounts     *account.Service
+	Mail         *mail.Service
+	Store        Store
+	Ready        Readiness
+	Now          func() time.Time
+	Registry     *prometheus.Registry
 
 	assets  *assets
 	tmpl    *templates
@@ -128,6 +141,15 @@ func (s *Server) routes() http.Handler {
 	for _, sec := range sections {
 		page("GET /{lang}/"+sec.slug, s.sectionPlaceholder(sec))
 	}
+	page("GET /{lang}/leistungen", s.benefits)
+	page("GET /{lang}/leistungen/{id}", s.servicePage)
+	page("GET /{lang}/antrag", s.applyOverview)
+	page("GET /{lang}/antrag/{slug}", s.applyStart)
+	page("GET /{lang}/zustaendige-stelle", s.officeFinder)
+	page("GET /{lang}/suche", s.searchPage)
+	mux.HandleFunc("GET /api/v1/places", s.apiPlaces)
+	mux.HandleFunc("GET /api/v1/responsibility", s.apiResponsibility)
+	mux.HandleFunc("GET /api/v1/openapi.json", s.apiSpec)
 	page("GET /{lang}/anmelden", s.citizenSignIn)
 
 	page("GET /{lang}/intern/anmelden", s.staffSignInForm)
@@ -135,6 +157,13 @@ func (s *Server) routes() http.Handler {
 	page("POST /{lang}/intern/abmelden", s.staffSignOut)
 	page("GET /{lang}/intern/{$}", s.requireStaff(s.staffHome))
 	page("GET /{lang}/intern/feedback.csv", s.requireStaff(s.feedbackCSV))
+	page("GET /{lang}/intern/stellen", s.requireStaff(s.officesList))
+	page("GET /{lang}/intern/stellen/import", s.requireStaff(s.officesImportForm))
+	page("POST /{lang}/intern/stellen/import", s.requireStaff(s.officesImport))
+	page("GET /{lang}/intern/stellen/{id}", s.requireStaff(s.officeEditForm))
+	page("POST /{lang}/intern/stellen/{id}", s.requireStaff(s.officeSave))
+	page("POST /{lang}/intern/stellen/{id}/zustaendigkeiten", s.requireStaff(s.responsibilityAdd))
+	page("POST /{lang}/intern/stellen/{id}/zustaendigkeiten/loeschen", s.requireStaff(s.responsibilityDelete))
 	if s.Config.DevMailCatcher {
 		page("GET /{lang}/dev/post", s.mailCatcher)
 		page("GET /{lang}/dev/post/{id}", s.caughtMail)

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/sozialplattform/sozialplattform/content"
+	"github.com/sozialplattform/sozialplattform/internal/config"
+	"github.com/sozialplattform/sozialplattform/internal/geo"
+	"github.com/sozialplattform/sozialplattform/internal/office"
+)
+
+// runOffices: "offices import FILE" loads offices and responsibilities in
+// the format of docs/zustaendigkeiten.md; "offices demo" prints the demo
+// data of North Rhine-Westphalia in that format, a complete example.
+func runOffices(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "import" && args[0] != "demo") {
+		return errors.New("offices needs a subcommand: import FILE or demo")
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("offices "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := config.Flags(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		return helpOK(err)
+	}
+	if sub == "demo" {
+		places, err := geo.Load()
+		if err != nil {
+			return err
+		}
+		cat, err := content.LoadCatalogue()
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(demoDocument(places, cat))
+	}
+	if fs.NArg() != 1 {
+		return errors.New("offices import needs one file")
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	doc, err := office.ReadDocument(f)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := office.Import(ctx, db, doc, db.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d offices and %d responsibilities\n", st.Offices, st.Responsibilities)
+	return nil
+}
+
+// runGeodata: "geodata import-gv100ad FILE" stores the exact regional keys
+// of the official Gemeindeverzeichnis (Destatis GV100AD); every instance
+// uses them from its next start.
+func runGeodata(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "import-gv100ad" {
+		return errors.New("geodata needs a subcommand: import-gv100ad FILE")
+	}
+	fs := flag.NewFlagSet("geodata import-gv100ad", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := config.Flags(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		return helpOK(err)
+	}
+	if fs.NArg() != 1 {
+		return errors.New("geodata import-gv100ad needs one file")
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ms, err := geo.ParseGV100AD(f)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	keys := make(map[string][2]string, len(ms))
+	for _, m := range ms {
+		keys[m.AGS] = [2]string{m.ARS, m.Name}
+	}
+	if err := db.SaveMunicipalityKeys(ctx, keys); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "stored the regional keys of %d municipalities; restart the platform to use them\n", len(keys))
+	return nil
+}
