@@ -30,16 +30,16 @@ type DocOffice struct {
 	ID      string `json:"id"`
 	Name    string `json:"name"`
 	Address struct {
-		Street   string `json:"strasse"`
-		Postcode string `json:"plz"`
+		Street   string `json:"strasse,omitempty"`
+		Postcode string `json:"plz,omitempty"`
 		City     string `json:"ort"`
 	} `json:"anschrift"`
 	Contact struct {
-		Phone   string `json:"telefon"`
-		Email   string `json:"email"`
-		Website string `json:"internet"`
+		Phone   string `json:"telefon,omitempty"`
+		Email   string `json:"email,omitempty"`
+		Website string `json:"internet,omitempty"`
 	} `json:"kontakt"`
-	OpeningHours string `json:"oeffnungszeiten"`
+	OpeningHours string `json:"oeffnungszeiten,omitempty"`
 }
 
 // DocResponsibility is one Zuständigkeit.

@@ -9,7 +9,7 @@ import (
 func index() *search.Index {
 	return search.New([]search.Doc{
 		{Lang: "de", Key: "mietrueckstaende", Path: "leistungen/mietrueckstaende", Title: "Übernahme von Mietrückständen",
-			Summary: "Hilfe, wenn Sie Ihre Miete nicht zahlen konnten und die Wohnung zu verlieren drohen.",
+			Summary:  "Hilfe, wenn Sie Ihre Miete nicht zahlen konnten und die Wohnung zu verlieren drohen.",
 			Keywords: []string{"Mietschulden", "Räumungsklage"}, Body: "Das Jobcenter oder Sozialamt kann Schulden übernehmen."},
 		{Lang: "de", Key: "schuldnerberatung", Path: "leistungen/schuldnerberatung", Title: "Schuldnerberatung",
 			Summary: "Kostenlose Beratung bei Schulden.", Keywords: []string{"Insolvenz", "P-Konto"}, Body: "Auch bei Mietschulden."},
