@@ -18,7 +18,7 @@ import (
 var publicPaths = []string{"/", "/impressum", "/datenschutz", "/datenschutz/loeschfristen", "/nutzungsbedingungen",
 	"/barrierefreiheit", "/hilfe", "/leistungen", "/leistungsfinder", "/zustaendige-stelle", "/antrag", "/beratung",
 	"/anmelden", "/intern/anmelden", "/feedback/danke", "/barrierefreiheit/danke", "/dev/post",
-	"/suche", "/suche?q=Miete+Schulden", "/leistungen/hilfe-zum-lebensunterhalt", "/leistungen/hilfe-zum-lebensunterhalt?ort=53840",
+	"/suche", "/suche?q=Sozialhilfe", "/leistungen/hilfe-zum-lebensunterhalt", "/leistungen/hilfe-zum-lebensunterhalt?ort=53840",
 	"/leistungen/kindergeld", "/leistungen/suchtberatung", "/antrag/hilfe-zum-lebensunterhalt?ars=053820068068"}
 
 // statePaths show the other states of the office finder (Fall 2, Fall 3, a

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -156,11 +157,17 @@ func (s *Server) newView(r *http.Request, title string) *View {
 	if st := staffFrom(r); st != nil {
 		v.Staff = st
 	}
-	// Switching language keeps the query: a search or a place look-up is
-	// shown again in the other language.
+	// Switching language keeps a search or a place look-up, so it is shown
+	// again in the other language; other parameters are not carried over.
 	query := ""
-	if r.URL.RawQuery != "" {
-		query = "?" + r.URL.RawQuery
+	keep := url.Values{}
+	for _, k := range []string{"q", "ort", "leistung", "ars"} {
+		if v, ok := r.URL.Query()[k]; ok {
+			keep[k] = v
+		}
+	}
+	if len(keep) > 0 {
+		query = "?" + keep.Encode()
 	}
 	for _, o := range i18n.Languages {
 		v.Languages = append(v.Languages, LangLink{Lang: o, Href: "/" + o.Code + v.Path + query, Current: o.Code == l.Code})
