@@ -76,43 +76,14 @@ func LoadFS(fsys fs.FS, root string) (*Library, error) {
 }
 
 func parse(md goldmark.Markdown, src []byte) (*Page, error) {
-	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
-	// Leading HTML comments (notes for operators) are not part of the page.
-	for bytes.HasPrefix(bytes.TrimSpace(src), []byte("<!--")) {
-		s := bytes.TrimSpace(src)
-		end := bytes.Index(s, []byte("-->"))
-		if end < 0 {
-			return nil, fmt.Errorf("unclosed comment")
-		}
-		src = s[end+3:]
+	fm, body, err := frontMatter(src)
+	if err != nil {
+		return nil, err
 	}
-	src = bytes.TrimLeft(src, "\r\n\t ")
-	if !bytes.HasPrefix(src, []byte("---")) {
-		return nil, fmt.Errorf("missing front matter")
-	}
-	rest := src[3:]
-	end := bytes.Index(rest, []byte("\n---"))
-	if end < 0 {
-		return nil, fmt.Errorf("unclosed front matter")
-	}
-	pg := &Page{}
-	for _, line := range strings.Split(string(rest[:end]), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		v = strings.Trim(strings.TrimSpace(v), `"'`)
-		switch strings.TrimSpace(k) {
-		case "title":
-			pg.Title = v
-		case "description":
-			pg.Description = v
-		}
-	}
+	pg := &Page{Title: fm["title"], Description: fm["description"]}
 	if pg.Title == "" {
 		return nil, fmt.Errorf("front matter has no title")
 	}
-	body := rest[end+4:]
 	var buf bytes.Buffer
 	if err := md.Convert(body, &buf); err != nil {
 		return nil, err

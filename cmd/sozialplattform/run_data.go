@@ -13,6 +13,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/config"
 	"github.com/sozialplattform/sozialplattform/internal/geo"
 	"github.com/sozialplattform/sozialplattform/internal/office"
+	"github.com/sozialplattform/sozialplattform/internal/store"
 )
 
 // runOffices: "offices import FILE" loads offices and responsibilities in
@@ -42,22 +43,11 @@ func runOffices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		enc.SetIndent("", "  ")
 		return enc.Encode(demoDocument(places, cat))
 	}
-	if fs.NArg() != 1 {
-		return errors.New("offices import needs one file")
-	}
-	if err := cfg.Validate(); err != nil {
+	var doc *office.Document
+	db, err := openWithFile(ctx, fs, cfg, "offices import", func(f io.Reader) (err error) {
+		doc, err = office.ReadDocument(f)
 		return err
-	}
-	f, err := os.Open(fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	doc, err := office.ReadDocument(f)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, *cfg)
+	})
 	if err != nil {
 		return err
 	}
@@ -83,22 +73,11 @@ func runGeodata(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := fs.Parse(args[1:]); err != nil {
 		return helpOK(err)
 	}
-	if fs.NArg() != 1 {
-		return errors.New("geodata import-gv100ad needs one file")
-	}
-	if err := cfg.Validate(); err != nil {
+	var ms []geo.Municipality
+	db, err := openWithFile(ctx, fs, cfg, "geodata import-gv100ad", func(f io.Reader) (err error) {
+		ms, err = geo.ParseGV100AD(f)
 		return err
-	}
-	f, err := os.Open(fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	ms, err := geo.ParseGV100AD(f)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, *cfg)
+	})
 	if err != nil {
 		return err
 	}
@@ -112,4 +91,24 @@ func runGeodata(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "stored the regional keys of %d municipalities; restart the platform to use them\n", len(keys))
 	return nil
+}
+
+// openWithFile reads the one file argument with parse first, so a wrong
+// file is refused before the database is touched, then opens the database.
+func openWithFile(ctx context.Context, fs *flag.FlagSet, cfg *config.Config, cmd string, parse func(io.Reader) error) (*store.DB, error) {
+	if fs.NArg() != 1 {
+		return nil, fmt.Errorf("%s needs one file", cmd)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := parse(f); err != nil {
+		return nil, err
+	}
+	return openDB(ctx, *cfg)
 }
