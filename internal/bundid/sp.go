@@ -1,0 +1,368 @@
+// Package bundid signs citizens in with BundID over SAML 2.0 (Web Browser
+// SSO, HTTP-POST binding). It is an adapter: the SAML mechanics come from
+// crewjam/saml; this package adds what BundID needs (the akdb request
+// extension, trust levels as AuthnContext, attribute OIDs) and what a
+// multi-instance platform needs (pending requests and seen assertion IDs in
+// the database, not in memory).
+package bundid
+
+import (
+	"bytes"
+	"context"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/crewjam/saml"
+	dsig "github.com/russellhaering/goxmldsig"
+
+	"github.com/sozialplattform/sozialplattform/internal/identity"
+)
+
+// AkdbNamespace is BundID's request extension namespace.
+const AkdbNamespace = "https://www.akdb.de/request/2018/09"
+
+// MaxResponseBytes bounds a posted SAMLResponse (base64); real BundID
+// responses are a few tens of kilobytes.
+const MaxResponseBytes = 512 << 10
+
+// RequestLifetime is how long a started sign-in may take at the IdP.
+const RequestLifetime = 30 * time.Minute
+
+// Errors of a sign-in; the web layer shows a page for each, the log names
+// the kind, never the person.
+var (
+	ErrNoResponse     = errors.New("bundid: no SAMLResponse in the request")
+	ErrMalformed      = errors.New("bundid: response is not well-formed SAML")
+	ErrDoctype        = errors.New("bundid: response contains a DOCTYPE or entity declaration")
+	ErrUnknownRequest = errors.New("bundid: response answers no pending request of this browser")
+	ErrReplay         = errors.New("bundid: assertion was already used")
+	ErrInvalid        = errors.New("bundid: assertion refused")
+	ErrLevelTooLow    = errors.New("bundid: trust level below the one required")
+)
+
+// Store keeps what must survive between the sign-in start and the
+// assertion's arrival, on any instance.
+type Store interface {
+	// SaveAuthnRequest remembers a sign-in started with request ID id.
+	SaveAuthnRequest(ctx context.Context, id string, level identity.Level, returnTo string, expires time.Time) error
+	// TakeAuthnRequest returns and forgets a pending request; ok is false if
+	// it is unknown or expired.
+	TakeAuthnRequest(ctx context.Context, id string) (level identity.Level, returnTo string, ok bool, err error)
+	// RememberAssertion records an assertion ID until it expires; fresh is
+	// false if it was seen before (a replay).
+	RememberAssertion(ctx context.Context, id string, until time.Time) (fresh bool, err error)
+}
+
+// Config configures the service provider.
+type Config struct {
+	BaseURL     string // https://sozialplattform.example
+	Key         *rsa.PrivateKey
+	Certificate *x509.Certificate
+	// IDPMetadata is the identity provider's metadata; its signing
+	// certificate is the only one trusted (pinned).
+	IDPMetadata *saml.EntityDescriptor
+	// Attributes requested in the akdb extension (OIDs), with whether each
+	// is required.
+	Attributes map[string]bool
+	Now        func() time.Time
+}
+
+// SP is the service provider.
+type SP struct {
+	cfg   Config
+	sp    saml.ServiceProvider
+	store Store
+}
+
+// New builds the service provider.
+func New(cfg Config, store Store) (*SP, error) {
+	base, err := url.Parse(strings.TrimSuffix(cfg.BaseURL, "/"))
+	if err != nil || base.Host == "" {
+		return nil, fmt.Errorf("bundid: base URL %q: %v", cfg.BaseURL, err)
+	}
+	if cfg.Key == nil || cfg.Certificate == nil || cfg.IDPMetadata == nil {
+		return nil, errors.New("bundid: key, certificate and IdP metadata are required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	at := func(p string) url.URL { u := *base; u.Path = strings.TrimSuffix(base.Path, "/") + p; return u }
+	s := &SP{cfg: cfg, store: store}
+	md := at("/saml/metadata")
+	// crewjam reads the time from a package variable; the platform has one
+	// service provider, so it is set once here (tests use a fake clock).
+	now := cfg.Now
+	saml.TimeNow = func() time.Time { return now().UTC() }
+	s.sp = saml.ServiceProvider{
+		EntityID:          md.String(),
+		Key:               cfg.Key,
+		Certificate:       cfg.Certificate,
+		MetadataURL:       at("/saml/metadata"),
+		AcsURL:            at("/saml/acs"),
+		SloURL:            at("/saml/slo"),
+		IDPMetadata:       cfg.IDPMetadata,
+		AuthnNameIDFormat: saml.TransientNameIDFormat,
+		SignatureMethod:   dsig.RSASHA256SignatureMethod,
+		LogoutBindings:    []string{saml.HTTPPostBinding},
+		// Only assertions answering our own requests: an unsolicited
+		// assertion could sign a person in without their action.
+		AllowIDPInitiated:     false,
+		MetadataValidDuration: 7 * 24 * time.Hour,
+	}
+	return s, nil
+}
+
+// EntityID is the SP's SAML entity ID (its metadata URL).
+func (s *SP) EntityID() string { return s.sp.EntityID }
+
+// Metadata returns the SP metadata: signing and encryption certificate, ACS
+// and SLO endpoints.
+func (s *SP) Metadata() ([]byte, error) {
+	md := s.sp.Metadata()
+	md.SPSSODescriptors[0].AuthnRequestsSigned = boolPtr(true)
+	md.SPSSODescriptors[0].WantAssertionsSigned = boolPtr(true)
+	return xml.MarshalIndent(md, "", "  ")
+}
+
+func boolPtr(b bool) *bool { return &b }
+
+// Start is a sign-in ready to be posted to the IdP.
+type Start struct {
+	RequestID   string
+	Destination string // the IdP's SSO URL
+	SAMLRequest string // base64
+}
+
+// StartSignIn builds a signed AuthnRequest asking for at least level, with
+// the akdb extension, and records it as pending.
+func (s *SP) StartSignIn(ctx context.Context, level identity.Level, returnTo string) (*Start, error) {
+	dest := s.sp.GetSSOBindingLocation(saml.HTTPPostBinding)
+	if dest == "" {
+		return nil, errors.New("bundid: IdP metadata has no HTTP-POST SSO endpoint")
+	}
+	req, err := s.sp.MakeAuthenticationRequest(dest, saml.HTTPPostBinding, saml.HTTPPostBinding)
+	if err != nil {
+		return nil, err
+	}
+	req.RequestedAuthnContext = &saml.RequestedAuthnContext{Comparison: "minimum", AuthnContextClassRef: level.ContextClassRef()}
+	req.IssueInstant = s.cfg.Now().UTC()
+	el := req.Element()
+	el.RemoveChild(el.SelectElement("Signature"))
+	insertAfterIssuer(el, s.extension())
+	signed, err := s.sign(el)
+	if err != nil {
+		return nil, err
+	}
+	doc := etree.NewDocument()
+	doc.SetRoot(signed)
+	raw, err := doc.WriteToBytes()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.SaveAuthnRequest(ctx, req.ID, level, returnTo, s.cfg.Now().Add(RequestLifetime)); err != nil {
+		return nil, err
+	}
+	return &Start{RequestID: req.ID, Destination: dest, SAMLRequest: base64.StdEncoding.EncodeToString(raw)}, nil
+}
+
+// extension is BundID's akdb:AuthenticationRequest with the requested
+// attributes.
+func (s *SP) extension() *etree.Element {
+	ext := etree.NewElement("samlp:Extensions")
+	ar := ext.CreateElement("akdb:AuthenticationRequest")
+	ar.CreateAttr("xmlns:akdb", AkdbNamespace)
+	ar.CreateAttr("Version", "2")
+	ras := ar.CreateElement("akdb:RequestedAttributes")
+	for _, oid := range sortedKeys(s.cfg.Attributes) {
+		ra := ras.CreateElement("akdb:RequestedAttribute")
+		ra.CreateAttr("Name", oid)
+		ra.CreateAttr("RequiredAttribute", fmt.Sprint(s.cfg.Attributes[oid]))
+	}
+	return ext
+}
+
+func insertAfterIssuer(el, child *etree.Element) {
+	for _, c := range el.ChildElements() {
+		if c.Tag == "Issuer" {
+			el.InsertChildAt(c.Index()+1, child)
+			return
+		}
+	}
+	el.InsertChildAt(0, child)
+}
+
+// sign signs the request enveloped and moves the Signature right after the
+// Issuer, where the SAML schema wants it.
+func (s *SP) sign(el *etree.Element) (*etree.Element, error) {
+	ks := dsig.TLSCertKeyStore(tls.Certificate{Certificate: [][]byte{s.cfg.Certificate.Raw}, PrivateKey: s.cfg.Key})
+	ctx := dsig.NewDefaultSigningContext(ks)
+	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	if err := ctx.SetSignatureMethod(dsig.RSASHA256SignatureMethod); err != nil {
+		return nil, err
+	}
+	signed, err := ctx.SignEnveloped(el)
+	if err != nil {
+		return nil, err
+	}
+	sig := signed.ChildElements()[len(signed.ChildElements())-1]
+	signed.RemoveChild(sig)
+	insertAfterIssuer(signed, sig)
+	return signed, nil
+}
+
+// Result is a completed sign-in.
+type Result struct {
+	Identity *identity.Identity
+	ReturnTo string
+}
+
+// FinishSignIn checks the posted response: well-formed, no DOCTYPE, answering
+// a pending request, signed by the pinned IdP key (crewjam checks signature,
+// destination, audience, time bounds with saml.MaxClockSkew, issuer,
+// InResponseTo), never seen before, at the level asked for.
+func (s *SP) FinishSignIn(ctx context.Context, r *http.Request) (*Result, error) {
+	encoded := r.PostFormValue("SAMLResponse")
+	if encoded == "" {
+		return nil, ErrNoResponse
+	}
+	if len(encoded) > MaxResponseBytes {
+		return nil, ErrMalformed
+	}
+	raw, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		return nil, ErrMalformed
+	}
+	if hasDoctype(raw) {
+		return nil, ErrDoctype
+	}
+	inResponseTo, err := responseInResponseTo(raw)
+	if err != nil {
+		return nil, ErrMalformed
+	}
+	if err := onlyEncryptedAssertion(raw); err != nil {
+		return nil, err
+	}
+	level, returnTo, ok, err := s.store.TakeAuthnRequest(ctx, inResponseTo)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrUnknownRequest
+	}
+	assertion, err := s.sp.ParseXMLResponse(raw, []string{inResponseTo}, s.sp.AcsURL)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrInvalid, reason(err))
+	}
+	until := s.cfg.Now().Add(time.Hour)
+	if assertion.Conditions != nil && !assertion.Conditions.NotOnOrAfter.IsZero() {
+		until = assertion.Conditions.NotOnOrAfter.Add(saml.MaxClockSkew)
+	}
+	fresh, err := s.store.RememberAssertion(ctx, assertion.ID, until)
+	if err != nil {
+		return nil, err
+	}
+	if !fresh {
+		return nil, ErrReplay
+	}
+	reached := identity.LevelNone
+	for _, st := range assertion.AuthnStatements {
+		if st.AuthnContext.AuthnContextClassRef != nil {
+			if l, err := identity.ParseLevel(st.AuthnContext.AuthnContextClassRef.Value); err == nil && l > reached {
+				reached = l
+			}
+		}
+	}
+	attrs := map[string]string{}
+	for _, st := range assertion.AttributeStatements {
+		for _, a := range st.Attributes {
+			if len(a.Values) > 0 {
+				attrs[a.Name] = a.Values[0].Value
+			}
+		}
+	}
+	id, err := identity.FromAttributes(attrs, reached, s.cfg.Now())
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if !id.Satisfies(level) {
+		return nil, ErrLevelTooLow
+	}
+	return &Result{Identity: id, ReturnTo: returnTo}, nil
+}
+
+// reason extracts crewjam's private cause (InvalidResponseError hides it
+// from Error()) for the log; it never contains personal data.
+func reason(err error) string {
+	var ire *saml.InvalidResponseError
+	if errors.As(err, &ire) && ire.PrivateErr != nil {
+		return ire.PrivateErr.Error()
+	}
+	return err.Error()
+}
+
+// onlyEncryptedAssertion: BundID encrypts every assertion. A response with
+// a plain Assertion (or one beside the encrypted one, a wrapping attempt) is
+// refused before any signature is looked at.
+func onlyEncryptedAssertion(raw []byte) error {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(raw); err != nil || doc.Root() == nil {
+		return ErrMalformed
+	}
+	enc := 0
+	for _, c := range doc.Root().ChildElements() {
+		switch c.Tag {
+		case "Assertion":
+			return fmt.Errorf("%w: unencrypted assertion", ErrInvalid)
+		case "EncryptedAssertion":
+			enc++
+		}
+	}
+	if enc != 1 {
+		return fmt.Errorf("%w: want exactly one encrypted assertion, got %d", ErrInvalid, enc)
+	}
+	return nil
+}
+
+// hasDoctype refuses DTDs outright: SAML never needs them and they carry
+// entity expansion attacks.
+func hasDoctype(raw []byte) bool {
+	up := bytes.ToUpper(raw)
+	return bytes.Contains(up, []byte("<!DOCTYPE")) || bytes.Contains(up, []byte("<!ENTITY"))
+}
+
+// responseInResponseTo reads the InResponseTo attribute of the root
+// Response element without trusting anything else yet.
+func responseInResponseTo(raw []byte) (string, error) {
+	d := xml.NewDecoder(bytes.NewReader(raw))
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return "", errors.New("no root element")
+		}
+		if err != nil {
+			return "", err
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			if se.Name.Local != "Response" {
+				return "", errors.New("root is not a Response")
+			}
+			for _, a := range se.Attr {
+				if a.Name.Local == "InResponseTo" && a.Value != "" {
+					return a.Value, nil
+				}
+			}
+			return "", errors.New("response has no InResponseTo")
+		}
+	}
+}

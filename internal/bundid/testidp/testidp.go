@@ -1,0 +1,234 @@
+// Package testidp is the built-in stand-in for BundID in development and
+// tests: a real SAML identity provider (crewjam/saml) that signs and
+// encrypts its assertions, with a page of test persons at each trust level.
+// The service provider talks to it exactly as to BundID.
+package testidp
+
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/xml"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/crewjam/saml"
+	dsig "github.com/russellhaering/goxmldsig"
+
+	"github.com/sozialplattform/sozialplattform/internal/identity"
+)
+
+// Person is a test person.
+type Person struct {
+	ID         string
+	Label      string
+	Level      identity.Level
+	Attributes map[string]string // OID -> value
+}
+
+// Persons are the test persons: one per trust level, one with every
+// attribute, one with few, one with umlauts and a double name.
+var Persons = []Person{
+	{ID: "erika", Label: "Erika Mustermann – alle Angaben, Online-Ausweis (hoch)", Level: identity.LevelHoch, Attributes: map[string]string{
+		identity.OIDbPK2: "bPK2-erika-0001", identity.OIDAuthMethod: "eID", identity.OIDTrustLevel: "STORK-QAA-Level-4",
+		identity.OIDGivenName: "Erika", identity.OIDSurname: "Mustermann", identity.OIDBirthName: "Gabler",
+		identity.OIDBirthDate: "1964-08-12", identity.OIDPlaceOfBirth: "Berlin", identity.OIDNationality: "D",
+		identity.OIDStreet: "Heidestraße 17", identity.OIDPostcode: "51147", identity.OIDLocality: "Köln", identity.OIDCountry: "D",
+		identity.OIDMail: "erika.mustermann@example.org", identity.OIDPostkorb: "postkorb-erika-0001"}},
+	{ID: "max", Label: "Max Mustermann – Benutzername und Passwort (niedrig)", Level: identity.LevelNiedrig, Attributes: map[string]string{
+		identity.OIDbPK2: "bPK2-max-0002", identity.OIDAuthMethod: "Benutzername", identity.OIDTrustLevel: "STORK-QAA-Level-1",
+		identity.OIDGivenName: "Max", identity.OIDSurname: "Mustermann", identity.OIDMail: "max@example.org"}},
+	{ID: "firma", Label: "Jana Becker – ELSTER-Zertifikat, Mein Unternehmenskonto (substantiell)", Level: identity.LevelSubstantiell, Attributes: map[string]string{
+		identity.OIDbPK2: "bPK2-jana-0003", identity.OIDAuthMethod: "ELSTER", identity.OIDTrustLevel: "STORK-QAA-Level-3",
+		identity.OIDGivenName: "Jana", identity.OIDSurname: "Becker", identity.OIDMail: "jana.becker@example.org"}},
+	{ID: "oezguel", Label: "Özgül Müller-Lüdenscheidt – Umlaute und Doppelname (hoch)", Level: identity.LevelHoch, Attributes: map[string]string{
+		identity.OIDbPK2: "bPK2-oezguel-0004", identity.OIDAuthMethod: "eID", identity.OIDTrustLevel: "STORK-QAA-Level-4",
+		identity.OIDGivenName: "Özgül Ayşe", identity.OIDSurname: "Müller-Lüdenscheidt", identity.OIDBirthDate: "1990-02-28",
+		identity.OIDPlaceOfBirth: "Gülşehir", identity.OIDNationality: "TR", identity.OIDStreet: "Außerhalb 3",
+		identity.OIDPostcode: "53840", identity.OIDLocality: "Troisdorf", identity.OIDCountry: "D"}},
+	{ID: "wenig", Label: "Nur Pseudonym – fast keine Angaben (niedrig)", Level: identity.LevelNiedrig, Attributes: map[string]string{
+		identity.OIDbPK2: "bPK2-wenig-0005", identity.OIDTrustLevel: "STORK-QAA-Level-1"}},
+}
+
+// Tamper lets tests break an assertion before it is signed (wrong audience,
+// expired, another level...). Nil in normal operation.
+type Tamper func(a *saml.Assertion)
+
+// IdP is the test identity provider.
+type IdP struct {
+	idp    saml.IdentityProvider
+	mu     sync.Mutex
+	spMeta *saml.EntityDescriptor
+	tamper Tamper
+	prefix string
+}
+
+// New builds the IdP at base+prefix (e.g. http://localhost:8080/testidp).
+func New(baseURL, prefix string, key *rsa.PrivateKey, cert *x509.Certificate) (*IdP, error) {
+	u, err := url.Parse(strings.TrimSuffix(baseURL, "/") + prefix)
+	if err != nil {
+		return nil, err
+	}
+	at := func(p string) url.URL { v := *u; v.Path += p; return v }
+	t := &IdP{prefix: prefix}
+	t.idp = saml.IdentityProvider{
+		Key: key, Signer: key, Certificate: cert,
+		MetadataURL: at("/metadata"), SSOURL: at("/sso"),
+		SignatureMethod:         dsig.RSASHA256SignatureMethod,
+		ServiceProviderProvider: t,
+		AssertionMaker:          t,
+	}
+	return t, nil
+}
+
+// SetServiceProvider registers the one SP this IdP serves.
+func (t *IdP) SetServiceProvider(metadata []byte) error {
+	var md saml.EntityDescriptor
+	if err := xml.Unmarshal(metadata, &md); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	t.spMeta = &md
+	t.mu.Unlock()
+	return nil
+}
+
+// SetTamper installs a hook that changes assertions (tests only).
+func (t *IdP) SetTamper(f Tamper) { t.mu.Lock(); t.tamper = f; t.mu.Unlock() }
+
+// GetServiceProvider implements saml.ServiceProviderProvider.
+func (t *IdP) GetServiceProvider(_ *http.Request, id string) (*saml.EntityDescriptor, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.spMeta == nil || t.spMeta.EntityID != id {
+		return nil, os.ErrNotExist
+	}
+	return t.spMeta, nil
+}
+
+// MakeAssertion implements saml.AssertionMaker: BundID's AuthnContext and
+// attributes by OID.
+func (t *IdP) MakeAssertion(req *saml.IdpAuthnRequest, s *saml.Session) error {
+	if err := (saml.DefaultAssertionMaker{}).MakeAssertion(req, s); err != nil {
+		return err
+	}
+	a := req.Assertion
+	p := personByID(s.UserName)
+	for i := range a.AuthnStatements {
+		a.AuthnStatements[i].AuthnContext.AuthnContextClassRef = &saml.AuthnContextClassRef{Value: p.Level.ContextClassRef()}
+	}
+	var attrs []saml.Attribute
+	for oid, v := range p.Attributes {
+		attrs = append(attrs, saml.Attribute{Name: oid, NameFormat: "urn:oasis:names:tc:SAML:2.0:attrname-format:uri",
+			Values: []saml.AttributeValue{{Type: "xs:string", Value: v}}})
+	}
+	a.AttributeStatements = []saml.AttributeStatement{{Attributes: attrs}}
+	t.mu.Lock()
+	tamper := t.tamper
+	t.mu.Unlock()
+	if tamper != nil {
+		tamper(a)
+	}
+	return nil
+}
+
+func personByID(id string) Person {
+	for _, p := range Persons {
+		if p.ID == id {
+			return p
+		}
+	}
+	return Person{}
+}
+
+// Metadata is the IdP's metadata (its signing certificate is what the SP pins).
+func (t *IdP) Metadata() ([]byte, error) { return xml.MarshalIndent(t.idp.Metadata(), "", "  ") }
+
+// Handler serves /metadata, /sso (the chooser page) and /login (issues the
+// assertion) below the prefix.
+func (t *IdP) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+t.prefix+"/metadata", func(w http.ResponseWriter, r *http.Request) {
+		b, err := t.Metadata()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/samlmetadata+xml")
+		w.Write(b)
+	})
+	mux.HandleFunc("POST "+t.prefix+"/sso", func(w http.ResponseWriter, r *http.Request) {
+		req, err := saml.NewIdpAuthnRequest(&t.idp, r)
+		if err == nil {
+			err = req.Validate()
+		}
+		if err != nil {
+			http.Error(w, "Test-IdP: ungültige Anfrage: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		page(w, chooser, map[string]any{"Action": t.prefix + "/login", "SAMLRequest": r.PostForm.Get("SAMLRequest"),
+			"RelayState": req.RelayState, "Persons": Persons, "Wanted": req.Request.RequestedAuthnContext})
+	})
+	mux.HandleFunc("POST "+t.prefix+"/login", func(w http.ResponseWriter, r *http.Request) {
+		req, err := saml.NewIdpAuthnRequest(&t.idp, r)
+		if err == nil {
+			err = req.Validate()
+		}
+		p := personByID(r.PostForm.Get("person"))
+		if err == nil && p.ID == "" {
+			err = fmt.Errorf("unknown test person")
+		}
+		if err != nil {
+			http.Error(w, "Test-IdP: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		now := saml.TimeNow()
+		s := &saml.Session{ID: "s-" + p.ID, CreateTime: now, ExpireTime: now.Add(time.Hour), Index: "1",
+			NameID: fmt.Sprintf("transient-%s-%d", p.ID, now.UnixNano()), NameIDFormat: string(saml.TransientNameIDFormat), UserName: p.ID}
+		err = t.idp.AssertionMaker.MakeAssertion(req, s)
+		if err == nil {
+			err = req.MakeAssertionEl()
+		}
+		var form saml.IdpAuthnRequestForm
+		if err == nil {
+			form, err = req.PostBinding()
+		}
+		if err != nil {
+			http.Error(w, "Test-IdP: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		page(w, respond, form)
+	})
+	return mux
+}
+
+func page(w http.ResponseWriter, t *template.Template, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := t.Execute(w, data); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
+}
+
+var chooser = template.Must(template.New("c").Parse(`<!DOCTYPE html>
+<html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Test-Anmeldung (kein echtes BundID)</title></head>
+<body><main>
+<h1>Test-Anmeldung</h1>
+<p><strong>Dies ist nicht BundID.</strong> Dieser Test-Identitätsdienst läuft nur im Entwicklungsbetrieb. Wählen Sie eine Testperson.</p>
+{{with .Wanted}}<p>Gefordertes Vertrauensniveau: mindestens {{.AuthnContextClassRef}}</p>{{end}}
+<ul>
+{{range .Persons}}<li><form method="post" action="{{$.Action}}"><input type="hidden" name="SAMLRequest" value="{{$.SAMLRequest}}"><input type="hidden" name="RelayState" value="{{$.RelayState}}"><input type="hidden" name="person" value="{{.ID}}"><button type="submit" id="person-{{.ID}}">{{.Label}}</button></form></li>
+{{end}}</ul>
+</main></body></html>`))
+
+var respond = template.Must(template.New("r").Parse(`<!DOCTYPE html>
+<html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Zurück zur Sozialplattform</title></head>
+<body><main>
+<h1>Anmeldung erfolgreich</h1>
+<form method="post" action="{{.URL}}" id="saml-response"><input type="hidden" name="SAMLResponse" value="{{.SAMLResponse}}"><input type="hidden" name="RelayState" value="{{.RelayState}}"><button type="submit" id="continue">Weiter zur Sozialplattform</button></form>
+</main></body></html>`))
