@@ -73,10 +73,23 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 // NewMain validates the configuration, opens and migrates the database and
 // wires every part of the platform. It does not listen yet.
 func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, error) {
+	// With port 0 the real port is known only after listening; listen now,
+	// so the base URL (and the SAML endpoints built from it) is right.
+	var early net.Listener
+	if strings.HasSuffix(cfg.Addr, ":0") && cfg.BaseURL == "" {
+		ln, err := net.Listen("tcp", cfg.Addr)
+		if err != nil {
+			return nil, err
+		}
+		early, cfg.Addr = ln, ln.Addr().String()
+	}
 	if err := cfg.Validate(); err != nil {
+		if early != nil {
+			early.Close()
+		}
 		return nil, err
 	}
-	m := &Main{Config: cfg, Log: newLogger(logOut, cfg.LogLevel)}
+	m := &Main{Config: cfg, Log: newLogger(logOut, cfg.LogLevel), listener: early}
 	var err error
 	if m.DB, err = openDB(ctx, cfg); err != nil {
 		return nil, err
@@ -129,6 +142,11 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, e
 	m.Queue.Register(retention.JobKind, func(ctx context.Context, _ *job.Job) error { return sweeper.Sweep(ctx) })
 	m.Queue.Every(retention.JobKind, retention.Interval)
 
+	sp, idp, idpOrigin, err := m.wireBundID(ctx)
+	if err != nil {
+		m.Close()
+		return nil, fmt.Errorf("BundID sign-in: %w", err)
+	}
 	csrfKey, err := m.DB.Secret(ctx, "csrf")
 	if err != nil {
 		m.Close()
@@ -146,8 +164,12 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, e
 		Log: m.Log, Catalog: catalog, Content: lib, Accounts: m.Accounts, Mail: m.MailService, Store: m.DB,
 		Catalogue: cat, Places: places, Offices: &office.Finder{Store: m.DB}, Search: searchIndex(cat, lib),
 		OfficeStore: m.DB, OfficeEditor: &office.Editor{Store: m.DB, Now: m.DB.Now},
+		BundID: sp, IdPOrigin: idpOrigin,
 		Sessions: &session.Manager{Store: m.DB, Now: m.DB.Now, Secure: cfg.Production()},
 		Ready:    m.ready, Now: m.DB.Now, Registry: reg,
+	}
+	if idp != nil {
+		m.Web.TestIdP = idp.Handler()
 	}
 	if err := m.Web.Init(); err != nil {
 		m.Close()
@@ -243,6 +265,9 @@ func (m *Main) loadDemoData(ctx context.Context) error {
 
 // Listen binds the configured address (":0" picks a free port).
 func (m *Main) Listen() error {
+	if m.listener != nil {
+		return nil
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err

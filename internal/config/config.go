@@ -33,6 +33,24 @@ type Config struct {
 
 	MetricsToken string
 	LogLevel     string
+
+	// BundIDMetadata is the IdP metadata (file or URL); BundIDKeyFile the
+	// SP's key and certificate. TestIdP is auto, on or off.
+	BundIDMetadata string
+	BundIDKeyFile  string
+	TestIdP        string
+}
+
+// TestIdPEnabled: the built-in test identity provider runs (dev by default;
+// production only when asked for explicitly).
+func (c Config) TestIdPEnabled() bool {
+	switch c.TestIdP {
+	case "on", "true":
+		return true
+	case "off", "false":
+		return false
+	}
+	return !c.Production()
 }
 
 // Production reports whether the platform runs in production mode.
@@ -62,6 +80,9 @@ func Flags(fs *flag.FlagSet) *Config {
 	fs.StringVar(&c.SMTPFrom, "smtp-from", env("SOZ_SMTP_FROM", "Sozialplattform <noreply@sozialplattform.invalid>"), "sender address (env SOZ_SMTP_FROM)")
 	fs.StringVar(&c.SMTPTLS, "smtp-tls", env("SOZ_SMTP_TLS", "starttls"), "starttls, tls or none (env SOZ_SMTP_TLS)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SOZ_LOG_LEVEL", "info"), "debug, info, warn or error (env SOZ_LOG_LEVEL)")
+	fs.StringVar(&c.BundIDMetadata, "bundid-idp-metadata", env("SOZ_BUNDID_IDP_METADATA", ""), "BundID IdP metadata: a file or an https URL; its signing certificate is pinned (env SOZ_BUNDID_IDP_METADATA)")
+	fs.StringVar(&c.BundIDKeyFile, "bundid-sp-key", env("SOZ_BUNDID_SP_KEY", ""), "PEM file with the service provider's private key and certificate (env SOZ_BUNDID_SP_KEY)")
+	fs.StringVar(&c.TestIdP, "test-idp", env("SOZ_TEST_IDP", "auto"), "built-in test identity provider instead of BundID: auto (on in dev, off in production), on or off (env SOZ_TEST_IDP)")
 	c.SMTPPassword = os.Getenv("SOZ_SMTP_PASSWORD")
 	c.MetricsToken = os.Getenv("SOZ_METRICS_TOKEN")
 	return c
@@ -82,6 +103,11 @@ func (c *Config) Validate() error {
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || u.Host == "" {
 		errs = append(errs, fmt.Errorf("--base-url %q is not an absolute URL", c.BaseURL))
+	}
+	switch c.TestIdP {
+	case "", "auto", "on", "off", "true", "false":
+	default:
+		errs = append(errs, fmt.Errorf("--test-idp must be auto, on or off, not %q", c.TestIdP))
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		errs = append(errs, errors.New("--database must be a postgres:// URL (leave it empty for SQLite)"))

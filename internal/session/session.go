@@ -20,6 +20,8 @@ type Kind string
 const (
 	Visitor Kind = "visitor"
 	Staff   Kind = "staff"
+	// Citizen: signed in with BundID.
+	Citizen Kind = "citizen"
 )
 
 // Policy is how long a session of a kind lives.
@@ -34,6 +36,9 @@ type Policy struct {
 var Policies = map[Kind]Policy{
 	Visitor: {Idle: 24 * time.Hour, Absolute: 7 * 24 * time.Hour},
 	Staff:   {Idle: time.Hour, Absolute: 12 * time.Hour},
+	// A signed-in citizen: short idle time on shared or lost phones; drafts
+	// are kept separately for 24 hours.
+	Citizen: {Idle: 30 * time.Minute, Absolute: 8 * time.Hour},
 }
 
 // touchEvery limits writes: a request refreshes the idle deadline in the
@@ -184,6 +189,41 @@ func (m *Manager) SignInStaff(ctx context.Context, w http.ResponseWriter, s *Ses
 	*s = Session{rec: Record{Kind: Staff, StaffID: staffID, Data: data}, isNew: true, dirty: true}
 	return m.Save(ctx, w, s)
 }
+
+// SignInCitizen replaces the session by a new citizen session with a new
+// token (no session fixation). owner keys "sign out everywhere" (see
+// CitizenOwner); data holds the identity.
+func (m *Manager) SignInCitizen(ctx context.Context, w http.ResponseWriter, s *Session, owner string, data map[string]string) error {
+	if !s.isNew {
+		if err := m.Store.DeleteSession(ctx, s.rec.TokenHash); err != nil {
+			return err
+		}
+	}
+	merged := map[string]string{}
+	for k, v := range s.rec.Data {
+		merged[k] = v
+	}
+	for k, v := range data {
+		merged[k] = v
+	}
+	*s = Session{rec: Record{Kind: Citizen, StaffID: owner, Data: merged}, isNew: true, dirty: true}
+	return m.Save(ctx, w, s)
+}
+
+// CitizenOwner is the owner key of a citizen's sessions: a hash of the
+// BundID subject, so the sessions table holds no identifier in clear.
+func CitizenOwner(subject string) string {
+	sum := sha256.Sum256([]byte("citizen:" + subject))
+	return "citizen:" + hex.EncodeToString(sum[:16])
+}
+
+// DestroyAllForOwner signs a citizen out on every device.
+func (m *Manager) DestroyAllForOwner(ctx context.Context, owner string) error {
+	return m.Store.DeleteStaffSessions(ctx, owner)
+}
+
+// Owner is the owner key of the session (staff ID or citizen owner).
+func (s *Session) Owner() string { return s.rec.StaffID }
 
 // Destroy deletes the session and clears the cookie.
 func (m *Manager) Destroy(ctx context.Context, w http.ResponseWriter, s *Session) error {

@@ -27,3 +27,25 @@ func (db *DB) Secret(ctx context.Context, name string) ([]byte, error) {
 	}
 	return hex.DecodeString(v)
 }
+
+// SettingOrInit returns the named setting, storing init() first if there is
+// none. Concurrent first starts of several instances agree on one value.
+func (db *DB) SettingOrInit(ctx context.Context, name string, init func() (string, error)) (string, error) {
+	var v string
+	err := db.QueryRow(ctx, db, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	if err == nil {
+		return v, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	nv, err := init()
+	if err != nil {
+		return "", err
+	}
+	if _, err := db.Exec(ctx, db, `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, nv); err != nil {
+		return "", err
+	}
+	err = db.QueryRow(ctx, db, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	return v, err
+}

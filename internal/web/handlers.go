@@ -123,13 +123,6 @@ func (s *Server) sectionPlaceholder(sec section) handlerFunc {
 	}
 }
 
-func (s *Server) citizenSignIn(w http.ResponseWriter, r *http.Request) error {
-	v := s.newView(r, "")
-	v.Title = v.T("signin.title")
-	v.Cacheable = true
-	return s.render(w, r, http.StatusOK, "signin", v)
-}
-
 func (s *Server) retentionRules(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r, "")
 	v.Title = v.T("retention.title")

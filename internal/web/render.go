@@ -14,6 +14,7 @@ import (
 
 	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
+	"github.com/sozialplattform/sozialplattform/internal/identity"
 )
 
 //go:embed templates
@@ -51,6 +52,7 @@ func loadTemplates(a *assets) (*templates, error) {
 			}
 			return m, nil
 		},
+		"list":  func(s ...string) []string { return s },
 		"items": func(v *View, list []serviceItem) serviceList { return serviceList{Lang: v.Lang.Code, Items: list} },
 		"placeQuery": func(d *servicePageData) string {
 			if d.Result == nil {
@@ -92,6 +94,8 @@ type View struct {
 	csrf       *csrfState
 	Cacheable  bool // the same for every anonymous visitor: see pagecache.go
 	Staff      *account.Staff
+	Citizen    *identity.Identity // signed in with BundID
+	TestIdP    bool               // the built-in test identity provider is on: warn on every page
 	Dev        bool
 	Languages  []LangLink
 	Errors     []FieldMessage // the error summary
@@ -157,6 +161,8 @@ func (s *Server) newView(r *http.Request, title string) *View {
 	if st := staffFrom(r); st != nil {
 		v.Staff = st
 	}
+	v.Citizen = citizenFrom(r)
+	v.TestIdP = s.TestIdP != nil
 	// Switching language keeps a search or a place look-up, so it is shown
 	// again in the other language; other parameters are not carried over.
 	query := ""

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sozialplattform/sozialplattform/content"
 	"github.com/sozialplattform/sozialplattform/internal/account"
+	"github.com/sozialplattform/sozialplattform/internal/bundid"
 	"github.com/sozialplattform/sozialplattform/internal/feedback"
 	"github.com/sozialplattform/sozialplattform/internal/geo"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
@@ -68,13 +69,21 @@ type Server struct {
 	// OfficeEditor changes it.
 	OfficeStore  office.Store
 	OfficeEditor *office.Editor
-	Sessions     *session.Manager
-	Accounts     *account.Service
-	Mail         *mail.Service
-	Store        Store
-	Ready        Readiness
-	Now          func() time.Time
-	Registry     *prometheus.Registry
+	// BundID signs citizens in; nil when no identity provider is configured.
+	BundID *bundid.SP
+	// TestIdP is the built-in stand-in for BundID (development), mounted
+	// below /testidp/; nil in production unless enabled.
+	TestIdP http.Handler
+	// IdPOrigin is the identity provider's origin, allowed as a form target
+	// in the Content-Security-Policy ("" when it is this site).
+	IdPOrigin string
+	Sessions  *session.Manager
+	Accounts  *account.Service
+	Mail      *mail.Service
+	Store     Store
+	Ready     Readiness
+	Now       func() time.Time
+	Registry  *prometheus.Registry
 
 	assets  *assets
 	tmpl    *templates
@@ -151,6 +160,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/responsibility", s.apiResponsibility)
 	mux.HandleFunc("GET /api/v1/openapi.json", s.apiSpec)
 	page("GET /{lang}/anmelden", s.citizenSignIn)
+	page("POST /{lang}/anmelden", s.citizenSignInStart)
+	page("GET /{lang}/konto", s.account)
+	page("POST /{lang}/abmelden", s.citizenSignOut)
+	mux.HandleFunc("POST /saml/acs", s.acs)
+	mux.HandleFunc("GET /saml/metadata", s.samlMetadata)
+	if s.TestIdP != nil {
+		mux.Handle("/testidp/", s.TestIdP)
+	}
 
 	page("GET /{lang}/intern/anmelden", s.staffSignInForm)
 	page("POST /{lang}/intern/anmelden", s.staffSignIn)
@@ -178,6 +195,8 @@ func (s *Server) routes() http.Handler {
 	// Cross-origin state-changing requests (Sec-Fetch-Site/Origin) are refused
 	// before the token check, with the same localized page as a bad token.
 	cop := http.NewCrossOriginProtection()
+	// The identity provider posts its answer from its own site.
+	cop.AddInsecureBypassPattern("POST /saml/acs")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, errCrossOrigin)
 	}))

@@ -52,3 +52,13 @@
     });
   });
 })();
+
+// The form that carries a SAML request to BundID (or the answer back) is
+// sent at once; without JavaScript the person presses its button.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosubmit]");
+  if (form) {
+    form.submit();
+  }
+})();

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var hiddenFieldRe = regexp.MustCompile(`name="(SAMLRequest|SAMLResponse|RelayState|csrf_token|weiter)" value="([^"]*)"`)
+
+func hiddenFields(body string) url.Values {
+	v := url.Values{}
+	for _, m := range hiddenFieldRe.FindAllStringSubmatch(body, -1) {
+		v.Set(m[1], html.UnescapeString(m[2]))
+	}
+	return v
+}
+
+// signInCitizen walks the browser through BundID sign-in with the test
+// IdP: sign-in page, the form to the IdP, the chooser, the answer to the ACS.
+func signInCitizen(t *testing.T, b *browser, lang, level, person string) page {
+	t.Helper()
+	p := b.get("/" + lang + "/anmelden")
+	if !strings.Contains(p.body, `name="niveau"`) {
+		t.Fatalf("sign-in page has no level choice: %s", p.body)
+	}
+	form := hiddenFields(p.body)
+	form.Set("niveau", level)
+	p = b.post("/"+lang+"/anmelden", form)
+	if p.status != 200 || !strings.Contains(p.body, "data-autosubmit") {
+		t.Fatalf("sign-in start: %d", p.status)
+	}
+	action := regexp.MustCompile(`<form method="post" action="([^"]+)" data-autosubmit`).FindStringSubmatch(p.body)[1]
+	p = b.post(strings.TrimPrefix(html.UnescapeString(action), b.base), hiddenFields(p.body))
+	if p.status != 200 || !strings.Contains(p.body, "person-"+person) {
+		t.Fatalf("test IdP chooser: %d %s", p.status, p.body)
+	}
+	form = hiddenFields(p.body)
+	form.Set("person", person)
+	p = b.post("/testidp/login", form)
+	if p.status != 200 {
+		t.Fatalf("test IdP login: %d %s", p.status, p.body)
+	}
+	return b.post("/saml/acs", hiddenFields(p.body))
+}
+
+func TestCitizenSignsInAtEachLevelAndReachesThePersonalArea(t *testing.T) {
+	in := start(t, testConfig(t))
+	for _, c := range []struct{ lang, level, person, name, shown string }{
+		{"de", "niedrig", "max", "Max Mustermann", "Benutzername und Passwort"},
+		{"en", "substantiell", "firma", "Jana Becker", "ELSTER certificate"},
+		{"de", "hoch", "erika", "Erika Mustermann", "Online-Ausweis"},
+		{"ar", "niedrig", "oezguel", "Özgül Ayşe Müller-Lüdenscheidt", "بطاقة الهوية الإلكترونية"},
+	} {
+		b := newBrowser(t, in.base)
+		p := signInCitizen(t, b, c.lang, c.level, c.person)
+		if p.status != http.StatusSeeOther || p.header.Get("Location") != "/"+c.lang+"/konto" {
+			t.Fatalf("%s: ACS answered %d %s", c.person, p.status, p.header.Get("Location"))
+		}
+		area := b.get("/" + c.lang + "/konto")
+		if area.status != 200 {
+			t.Fatalf("%s: personal area %d", c.person, area.status)
+		}
+		area.mustContain(t, c.name, c.shown)
+		// Sign-out ends the session.
+		p = b.post("/"+c.lang+"/abmelden", url.Values{"csrf_token": {area.csrf(t)}})
+		if p.status != http.StatusSeeOther {
+			t.Fatalf("sign-out: %d", p.status)
+		}
+		if p := b.get("/" + c.lang + "/konto"); p.status != http.StatusSeeOther {
+			t.Fatalf("%s: still signed in after sign-out: %d", c.person, p.status)
+		}
+	}
+	// No personal data in the log.
+	for _, secret := range []string{"Mustermann", "bPK2-", "Müller-Lüdenscheidt", "erika.mustermann"} {
+		if strings.Contains(in.logs.String(), secret) {
+			t.Errorf("log contains %q", secret)
+		}
+	}
+}
+
+func TestSignInRefusals(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	// Too low: asked for hoch, signed in with a password.
+	p := signInCitizen(t, b, "de", "hoch", "max")
+	if p.status != http.StatusForbidden || !strings.Contains(p.body, "höheres Vertrauensniveau") {
+		t.Fatalf("level too low: %d", p.status)
+	}
+	if p := b.get("/de/konto"); p.status != http.StatusSeeOther {
+		t.Fatal("signed in despite the refusal")
+	}
+	// A forged answer.
+	p = b.post("/saml/acs", url.Values{"SAMLResponse": {"PHg+"}, "RelayState": {"en"}})
+	if p.status != http.StatusForbidden || !strings.Contains(p.body, "could not be confirmed") {
+		t.Fatalf("forged: %d", p.status)
+	}
+	if !strings.Contains(in.logs.String(), "sign-in refused") {
+		t.Error("refusal not logged")
+	}
+}
+
+func TestSignInSignsOutEverywhere(t *testing.T) {
+	in := start(t, testConfig(t))
+	phone, laptop := newBrowser(t, in.base), newBrowser(t, in.base)
+	signInCitizen(t, phone, "de", "niedrig", "max")
+	signInCitizen(t, laptop, "de", "niedrig", "max")
+	area := phone.get("/de/konto")
+	phone.post("/de/abmelden", url.Values{"csrf_token": {area.csrf(t)}, "everywhere": {"1"}})
+	if p := laptop.get("/de/konto"); p.status != http.StatusSeeOther {
+		t.Fatalf("other device still signed in: %d", p.status)
+	}
+}
+
+func TestSAMLMetadataAndTestIdPBanner(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	p := b.get("/saml/metadata")
+	if p.status != 200 || !strings.Contains(p.body, `use="encryption"`) || !strings.Contains(p.body, `use="signing"`) ||
+		!strings.Contains(p.body, in.base+"/saml/acs") {
+		t.Fatalf("metadata: %d %s", p.status, p.body)
+	}
+	b.get("/de/").mustContain(t, "Test-Anmeldedienst aktiv")
+}

@@ -1,0 +1,176 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/sozialplattform/sozialplattform/internal/i18n"
+
+	"github.com/sozialplattform/sozialplattform/internal/bundid"
+	"github.com/sozialplattform/sozialplattform/internal/identity"
+	"github.com/sozialplattform/sozialplattform/internal/session"
+)
+
+// Sign-in with BundID and the personal area. The SAML work is in
+// internal/bundid; these handlers move the browser between the platform and
+// the identity provider and keep the identity in the session.
+
+const sessionIdentity = "identity"
+
+// citizenFrom returns the signed-in citizen, or nil.
+func citizenFrom(r *http.Request) *identity.Identity {
+	sess := session.FromContext(r.Context())
+	if sess == nil || sess.Kind() != session.Citizen {
+		return nil
+	}
+	var id identity.Identity
+	if err := json.Unmarshal([]byte(sess.Get(sessionIdentity)), &id); err != nil || id.Subject == "" {
+		return nil
+	}
+	return &id
+}
+
+func (s *Server) citizenSignIn(w http.ResponseWriter, r *http.Request) error {
+	v := s.newView(r, "")
+	v.Title = v.T("signin.title")
+	level, err := identity.ParseLevel(r.URL.Query().Get("niveau"))
+	if err != nil {
+		level = identity.LevelNiedrig
+	}
+	v.Data = map[string]any{"Enabled": s.BundID != nil, "Level": level.Key(), "Return": safeReturn(langOf(r), r.URL.Query().Get("weiter")),
+		"Citizen": citizenFrom(r)}
+	return s.render(w, r, http.StatusOK, "signin", v)
+}
+
+// citizenSignInStart builds the AuthnRequest and shows the form that posts
+// it to the IdP (sent by app.js at once; without JavaScript by the button).
+func (s *Server) citizenSignInStart(w http.ResponseWriter, r *http.Request) error {
+	if s.BundID == nil {
+		return errNotFound
+	}
+	level, err := identity.ParseLevel(r.PostFormValue("niveau"))
+	if err != nil {
+		level = identity.LevelNiedrig
+	}
+	ret := safeReturn(langOf(r), r.PostFormValue("weiter"))
+	st, err := s.BundID.StartSignIn(r.Context(), level, ret)
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "")
+	v.Title = v.T("signin.redirect.title")
+	v.Data = map[string]string{"Action": st.Destination, "SAMLRequest": st.SAMLRequest, "RelayState": langOf(r).Code}
+	v.NoFeedback = true
+	return s.render(w, r, http.StatusOK, "saml_post", v)
+}
+
+var signInErrorKeys = []struct {
+	err error
+	key string
+}{
+	{bundid.ErrLevelTooLow, "signin.error.level"},
+	{bundid.ErrUnknownRequest, "signin.error.expired"},
+	{bundid.ErrReplay, "signin.error.expired"},
+}
+
+// acs receives the IdP's answer (POST from the IdP's page, possibly
+// cross-site, so it carries no CSRF token; the single-use request ID and
+// the signed, encrypted assertion take that role).
+func (s *Server) acs(w http.ResponseWriter, r *http.Request) {
+	lang := langFromCode(r.PostFormValue("RelayState"))
+	r = withLang(r, lang)
+	if s.BundID == nil {
+		s.serveError(w, r, errNotFound)
+		return
+	}
+	res, err := s.BundID.FinishSignIn(r.Context(), r)
+	if err != nil {
+		// The kind of refusal, never the person.
+		s.Log.Warn("sign-in refused", "request_id", requestID(r), "reason", err.Error())
+		key := "signin.error.generic"
+		for _, e := range signInErrorKeys {
+			if errors.Is(err, e.err) {
+				key = e.key
+			}
+		}
+		v := s.newView(r, "")
+		v.Title = v.T("signin.error.title")
+		v.Data = key
+		if err := s.render(w, r, http.StatusForbidden, "signin_failed", v); err != nil {
+			s.serveError(w, r, err)
+		}
+		return
+	}
+	raw, _ := json.Marshal(res.Identity)
+	sess := session.FromContext(r.Context())
+	if err := s.Sessions.SignInCitizen(r.Context(), w, sess, session.CitizenOwner(res.Identity.Subject),
+		map[string]string{sessionIdentity: string(raw)}); err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	s.Log.Info("citizen signed in", "request_id", requestID(r), "level", res.Identity.Level.Key())
+	target := res.ReturnTo
+	if target == "" || target == "/" || target == "/"+lang.Code+"/" {
+		target = "/" + lang.Code + "/konto"
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+func (s *Server) samlMetadata(w http.ResponseWriter, r *http.Request) {
+	if s.BundID == nil {
+		s.serveError(w, r, errNotFound)
+		return
+	}
+	b, err := s.BundID.Metadata()
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/samlmetadata+xml")
+	w.Write(b)
+}
+
+// account is the personal area.
+func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
+	id := citizenFrom(r)
+	if id == nil {
+		http.Redirect(w, r, "/"+langOf(r).Code+"/anmelden?weiter="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
+		return nil
+	}
+	v := s.newView(r, "")
+	v.Title = v.T("account.title")
+	v.Data = id
+	return s.render(w, r, http.StatusOK, "account", v)
+}
+
+func (s *Server) citizenSignOut(w http.ResponseWriter, r *http.Request) error {
+	sess := session.FromContext(r.Context())
+	if sess != nil && sess.Kind() == session.Citizen && r.PostFormValue("everywhere") == "1" {
+		if err := s.Sessions.DestroyAllForOwner(r.Context(), sess.Owner()); err != nil {
+			return err
+		}
+	}
+	if sess != nil {
+		if err := s.Sessions.Destroy(r.Context(), w, sess); err != nil {
+			return err
+		}
+	}
+	http.Redirect(w, r, "/"+langOf(r).Code+"/", http.StatusSeeOther)
+	return nil
+}
+
+// langFromCode is the language a RelayState names, German otherwise.
+func langFromCode(code string) i18n.Lang {
+	if l, ok := i18n.Lookup(code); ok {
+		return l
+	}
+	l, _ := i18n.Lookup(i18n.Default)
+	return l
+}
+
+func withLang(r *http.Request, l i18n.Lang) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), ctxLang, l))
+}
