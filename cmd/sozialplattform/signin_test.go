@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"html"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/sozialplattform/sozialplattform/internal/draft"
+	"github.com/sozialplattform/sozialplattform/internal/session"
 )
 
 var hiddenFieldRe = regexp.MustCompile(`name="(SAMLRequest|SAMLResponse|RelayState|csrf_token|weiter)" value="([^"]*)"`)
@@ -124,4 +128,54 @@ func TestSAMLMetadataAndTestIdPBanner(t *testing.T) {
 		t.Fatalf("metadata: %d %s", p.status, p.body)
 	}
 	b.get("/de/").mustContain(t, "Test-Anmeldedienst aktiv")
+}
+
+func TestPersonalAreaConsentAndDrafts(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	signInCitizen(t, b, "de", "niedrig", "erika")
+	area := b.get("/de/konto")
+	area.mustContain(t, "Angaben aus der BundID übernehmen?", "Mustermann", "1964-08-12", "Köln", "Sie haben keine gespeicherten Entwürfe")
+	if strings.Contains(area.body, "Willkommen, Erika") {
+		t.Error("the name is used before consent")
+	}
+	p := b.post("/de/konto/datenuebernahme", url.Values{"csrf_token": {area.csrf(t)}, "consent": {"yes"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("consent: %d", p.status)
+	}
+	area = b.get("/de/konto")
+	area.mustContain(t, "Willkommen, Erika Mustermann.", "werden in Anträge übernommen")
+
+	// Drafts: the owner's are listed with both dates and can be deleted;
+	// someone else's cannot.
+	ctx := context.Background()
+	ds := &draft.Service{Store: in.DB, Now: in.DB.Now}
+	mine := &draft.Draft{ID: "d-erika", Owner: session.CitizenOwner("bPK2-erika-0001"), Service: "hilfe-zum-lebensunterhalt", Data: "{}"}
+	theirs := &draft.Draft{ID: "d-max", Owner: session.CitizenOwner("bPK2-max-0002"), Service: "buergergeld", Data: "{}"}
+	if err := ds.Save(ctx, mine); err != nil {
+		t.Fatal(err)
+	}
+	if err := ds.Save(ctx, theirs); err != nil {
+		t.Fatal(err)
+	}
+	area = b.get("/de/konto")
+	area.mustContain(t, "Hilfe zum Lebensunterhalt", "Zuletzt bearbeitet", "Verfügbar bis", "?entwurf=d-erika")
+	if strings.Contains(area.body, "Bürgergeld") {
+		t.Error("another person's draft is listed")
+	}
+	token := area.csrf(t)
+	if p := b.post("/de/konto/entwurf/d-max/loeschen", url.Values{"csrf_token": {token}}); p.status != http.StatusNotFound {
+		t.Errorf("deleting another person's draft: %d", p.status)
+	}
+	if p := b.post("/de/konto/entwurf/d-erika/loeschen", url.Values{"csrf_token": {token}}); p.status != http.StatusSeeOther {
+		t.Fatalf("delete: %d", p.status)
+	}
+	b.get("/de/konto?ok=geloescht").mustContain(t, "Der Entwurf wurde gelöscht", "Sie haben keine gespeicherten Entwürfe")
+	if left, _ := ds.List(ctx, theirs.Owner); len(left) != 1 {
+		t.Error("the other person's draft is gone")
+	}
+	// Without sign-in the personal area sends to the sign-in page.
+	if p := newBrowser(t, in.base).get("/de/konto"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/de/anmelden") {
+		t.Fatalf("anonymous personal area: %d %s", p.status, p.header.Get("Location"))
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/content"
 	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/config"
+	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/geo"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
 	"github.com/sozialplattform/sozialplattform/internal/job"
@@ -164,7 +165,7 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, e
 		Log: m.Log, Catalog: catalog, Content: lib, Accounts: m.Accounts, Mail: m.MailService, Store: m.DB,
 		Catalogue: cat, Places: places, Offices: &office.Finder{Store: m.DB}, Search: searchIndex(cat, lib),
 		OfficeStore: m.DB, OfficeEditor: &office.Editor{Store: m.DB, Now: m.DB.Now},
-		BundID: sp, IdPOrigin: idpOrigin,
+		BundID: sp, IdPOrigin: idpOrigin, Drafts: &draft.Service{Store: m.DB, Now: m.DB.Now},
 		Sessions: &session.Manager{Store: m.DB, Now: m.DB.Now, Secure: cfg.Production()},
 		Ready:    m.ready, Now: m.DB.Now, Registry: reg,
 	}

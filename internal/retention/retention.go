@@ -22,6 +22,10 @@ const (
 	Feedback        Target = "feedback"
 	BarrierReports  Target = "barrier_reports"
 	RetentionRuns   Target = "retention_runs"
+	SAMLRequests    Target = "saml_requests.expired"
+	SAMLAssertions  Target = "saml_assertions.expired"
+	Drafts          Target = "drafts.expired"
+	AppStatus       Target = "application_status"
 )
 
 // Rule is one deletion deadline.
@@ -49,6 +53,14 @@ var Rules = []Rule{
 		Source: "Nationale Feedback-Komponente (Seed 3.1 c); Freitext kann unbeabsichtigt personenbezogene Daten enthalten"},
 	{Name: "barrier_reports", Target: BarrierReports, After: 365 * 24 * time.Hour,
 		Source: "§ 7 BITV 2.0 Feedback-Mechanismus; Nachweis der Bearbeitung"},
+	{Name: "saml_requests", Target: SAMLRequests, After: 0,
+		Source: "Begonnene Anmeldungen mit der BundID: nur bis zum Ablauf (30 Minuten) nötig; keine personenbezogenen Daten"},
+	{Name: "saml_assertions", Target: SAMLAssertions, After: 0,
+		Source: "Schutz vor wiederverwendeten Anmeldebestätigungen bis zu deren Ablauf; nur Kennungen"},
+	{Name: "drafts", Target: Drafts, After: 0,
+		Source: "Seed 3.2.1 c: Zwischenspeicherung 24 Stunden nach der letzten Bearbeitung"},
+	{Name: "application_status", Target: AppStatus, After: 30 * 24 * time.Hour,
+		Source: "Statusanzeige gesendeter Anträge im persönlichen Bereich für 30 Tage; Art. 5 Abs. 1 lit. e DSGVO"},
 	{Name: "retention_runs", Target: RetentionRuns, After: 90 * 24 * time.Hour,
 		Source: "Nachweis der Löschläufe, ohne personenbezogene Daten"},
 }

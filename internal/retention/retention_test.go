@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/feedback"
+	"github.com/sozialplattform/sozialplattform/internal/identity"
 	"github.com/sozialplattform/sozialplattform/internal/job"
 	"github.com/sozialplattform/sozialplattform/internal/mail"
 	"github.com/sozialplattform/sozialplattform/internal/retention"
@@ -59,9 +61,27 @@ func TestEveryRuleDeletesAtItsDeadline(t *testing.T) {
 		db.CreateFeedback(ctx, fe)
 		br, _ := feedback.NewBarrierReport("/de/", "de", "Kontrast", "", start)
 		db.CreateBarrierReport(ctx, br)
+		if err := db.SaveAuthnRequest(ctx, "id-1", identity.LevelNiedrig, "/de/", start.Add(30*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.RememberAssertion(ctx, "a-1", start.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		ds := &draft.Service{Store: db, Now: db.Now}
+		if err := ds.Save(ctx, &draft.Draft{ID: "d-1", Owner: "citizen:x", Service: "hilfe-zum-lebensunterhalt", Data: "{}"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, db.Rebind(`INSERT INTO application_status (id, owner, service, reference, status, sent_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			"s-1", "citizen:x", "hilfe-zum-lebensunterhalt", "SP-1", "sent", store.Millis(start), store.Millis(start)); err != nil {
+			t.Fatal(err)
+		}
 
 		tables := map[string]string{"sessions": "sessions", "mail_sent": "mail_outbox", "mail_failed": "mail_outbox",
-			"caught_mail": "caught_mail", "jobs": "jobs", "feedback": "feedback", "barrier_reports": "barrier_reports"}
+			"caught_mail": "caught_mail", "jobs": "jobs", "feedback": "feedback", "barrier_reports": "barrier_reports",
+			"saml_requests": "saml_requests", "saml_assertions": "saml_assertions", "drafts": "drafts", "application_status": "application_status"}
+		// Rules that delete at a record's own expiry: when that is.
+		expiry := map[string]time.Duration{"sessions": 24 * time.Hour, "saml_requests": 30 * time.Minute,
+			"saml_assertions": time.Hour, "drafts": draft.Lifetime}
 		// Group rules by deadline (several rules may share one), then check each
 		// group: nothing goes a minute early, exactly its records go a minute late.
 		groups := map[time.Duration][]retention.Rule{}
@@ -74,8 +94,8 @@ func TestEveryRuleDeletesAtItsDeadline(t *testing.T) {
 				t.Fatalf("rule %s has no check in this test: add one", r.Name)
 			}
 			d := r.After
-			if r.Name == "sessions" {
-				d = 24 * time.Hour // the session's own expiry
+			if e, ok := expiry[r.Name]; ok {
+				d = e
 			}
 			if groups[d] == nil {
 				order = append(order, d)

@@ -21,6 +21,10 @@ var retentionSQL = map[retention.Target]string{
 	retention.Feedback:        `DELETE FROM feedback WHERE created_at <= ?`,
 	retention.BarrierReports:  `DELETE FROM barrier_reports WHERE created_at <= ?`,
 	retention.RetentionRuns:   `DELETE FROM retention_runs WHERE ran_at <= ?`,
+	retention.SAMLRequests:    `DELETE FROM saml_requests WHERE expires_at <= ?`,
+	retention.SAMLAssertions:  `DELETE FROM saml_assertions WHERE expires_at <= ?`,
+	retention.Drafts:          `DELETE FROM drafts WHERE expires_at <= ?`,
+	retention.AppStatus:       `DELETE FROM application_status WHERE sent_at <= ?`,
 }
 
 // DeleteOlderThan implements retention.Store.

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
 
 	"github.com/sozialplattform/sozialplattform/internal/bundid"
+	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/identity"
 	"github.com/sozialplattform/sozialplattform/internal/session"
 )
@@ -133,17 +135,77 @@ func (s *Server) samlMetadata(w http.ResponseWriter, r *http.Request) {
 	w.Write(b)
 }
 
-// account is the personal area.
+// account is the personal area: consent to take over the BundID details,
+// drafts, applications of the last 30 days, sign-out.
 func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
 	id := citizenFrom(r)
 	if id == nil {
 		http.Redirect(w, r, "/"+langOf(r).Code+"/anmelden?weiter="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
 		return nil
 	}
+	owner := session.FromContext(r.Context()).Owner()
+	drafts, err := s.Drafts.List(r.Context(), owner)
+	if err != nil {
+		return err
+	}
+	apps, err := s.Drafts.Applications(r.Context(), owner)
+	if err != nil {
+		return err
+	}
 	v := s.newView(r, "")
 	v.Title = v.T("account.title")
-	v.Data = id
+	names := map[string]string{}
+	for _, d := range drafts {
+		if svc, ok := s.Catalogue.BySlug(d.Service); ok {
+			names[d.Service] = svc.View(v.Lang.Code).Title
+		}
+	}
+	for _, a := range apps {
+		if svc, ok := s.Catalogue.BySlug(a.Service); ok {
+			names[a.Service] = svc.View(v.Lang.Code).Title
+		}
+	}
+	v.Data = map[string]any{"ID": id, "Drafts": drafts, "Apps": apps, "Names": names,
+		"Deleted": r.URL.Query().Get("ok") == "geloescht", "HasDetails": id.GivenName != "" || id.Surname != "" || id.BirthDate != "" || id.Street != "" || id.Email != ""}
 	return s.render(w, r, http.StatusOK, "account", v)
+}
+
+// accountConsent records the person's decision to take over (or not) the
+// BundID details into forms.
+func (s *Server) accountConsent(w http.ResponseWriter, r *http.Request) error {
+	id := citizenFrom(r)
+	if id == nil {
+		return errForbidden
+	}
+	sess := session.FromContext(r.Context())
+	if r.PostFormValue("consent") == "yes" {
+		id.Consented = s.Now()
+	} else {
+		id.Consented = time.Time{}
+	}
+	raw, _ := json.Marshal(id)
+	sess.Set(sessionIdentity, string(raw))
+	if err := s.Sessions.Save(r.Context(), w, sess); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/"+langOf(r).Code+"/konto", http.StatusSeeOther)
+	return nil
+}
+
+// draftDelete deletes one of the signed-in person's drafts.
+func (s *Server) draftDelete(w http.ResponseWriter, r *http.Request) error {
+	if citizenFrom(r) == nil {
+		return errForbidden
+	}
+	err := s.Drafts.Delete(r.Context(), session.FromContext(r.Context()).Owner(), r.PathValue("id"))
+	if errors.Is(err, draft.ErrNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/"+langOf(r).Code+"/konto?ok=geloescht", http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) citizenSignOut(w http.ResponseWriter, r *http.Request) error {

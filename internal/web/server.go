@@ -15,6 +15,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/content"
 	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/bundid"
+	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/feedback"
 	"github.com/sozialplattform/sozialplattform/internal/geo"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
@@ -69,6 +70,8 @@ type Server struct {
 	// OfficeEditor changes it.
 	OfficeStore  office.Store
 	OfficeEditor *office.Editor
+	// Drafts keeps signed-in citizens' drafts and application statuses.
+	Drafts *draft.Service
 	// BundID signs citizens in; nil when no identity provider is configured.
 	BundID *bundid.SP
 	// TestIdP is the built-in stand-in for BundID (development), mounted
@@ -162,6 +165,8 @@ func (s *Server) routes() http.Handler {
 	page("GET /{lang}/anmelden", s.citizenSignIn)
 	page("POST /{lang}/anmelden", s.citizenSignInStart)
 	page("GET /{lang}/konto", s.account)
+	page("POST /{lang}/konto/datenuebernahme", s.accountConsent)
+	page("POST /{lang}/konto/entwurf/{id}/loeschen", s.draftDelete)
 	page("POST /{lang}/abmelden", s.citizenSignOut)
 	mux.HandleFunc("POST /saml/acs", s.acs)
 	mux.HandleFunc("GET /saml/metadata", s.samlMetadata)
