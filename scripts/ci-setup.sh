@@ -12,6 +12,8 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 # Noto covers Latin, Cyrillic and Arabic so screenshots show real glyphs.
 [ -d /usr/share/fonts/truetype/noto ] || need_apt+=(fonts-noto-core)
 command -v node >/dev/null || need_apt+=(nodejs npm)
+# xmlsec1 checks our SAML signatures and encryption independently of the Go libraries.
+command -v xmlsec1 >/dev/null || need_apt+=(xmlsec1)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "ci-setup: apt-get install ${need_apt[*]}"
   as_root apt-get update -qq

@@ -2,6 +2,8 @@ package bundid_test
 
 import (
 	"context"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
@@ -47,20 +49,30 @@ type rig struct {
 
 func newRig(t *testing.T, db *store.DB) *rig {
 	t.Helper()
+	idpKey, idpCert, err := bundid.NewKeyPair("test-idp", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spKey, spCert, err := bundid.NewKeyPair("sozialplattform-sp", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newRigWithKeys(t, db, idpKey, idpCert, spKey, spCert)
+}
+
+func newRigWithKeys(t *testing.T, db *store.DB, idpKey *rsa.PrivateKey, idpCert *x509.Certificate, spKey *rsa.PrivateKey, spCert *x509.Certificate) *rig {
+	t.Helper()
 	r := &rig{clk: &clock{t: time.Now()}}
 	db.Now = r.clk.Now
 	mux := http.NewServeMux()
 	r.srv = httptest.NewServer(mux)
 	t.Cleanup(r.srv.Close)
-	idpKey, idpCert, err := bundid.NewKeyPair("test-idp", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	var err error
 	r.idp, err = testidp.New(r.srv.URL, "/testidp", idpKey, idpCert)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.sp = newSP(t, r.srv.URL, r.idp, db, r.clk)
+	r.sp = newSPWithKey(t, r.srv.URL, r.idp, db, r.clk, spKey, spCert)
 	mux.Handle("/testidp/", r.idp.Handler())
 	mux.HandleFunc("POST /saml/acs", func(w http.ResponseWriter, req *http.Request) {
 		res, err := r.sp.FinishSignIn(req.Context(), req)
@@ -74,12 +86,8 @@ func newRig(t *testing.T, db *store.DB) *rig {
 	return r
 }
 
-func newSP(t *testing.T, base string, idp *testidp.IdP, db *store.DB, clk *clock) *bundid.SP {
+func newSPWithKey(t *testing.T, base string, idp *testidp.IdP, db *store.DB, clk *clock, key *rsa.PrivateKey, cert *x509.Certificate) *bundid.SP {
 	t.Helper()
-	key, cert, err := bundid.NewKeyPair("sozialplattform-sp", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
 	raw, err := idp.Metadata()
 	if err != nil {
 		t.Fatal(err)
@@ -288,6 +296,9 @@ func TestAuthnRequestCarriesBundIDExtension(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("AuthnRequest lacks %s:\n%s", want, s)
 		}
+	}
+	if strings.Count(s, "SignatureValue>") != 2 { // opening and closing tag of exactly one signature
+		t.Errorf("want exactly one signature:\n%s", s)
 	}
 	// The Signature follows the Issuer, as the schema demands.
 	if i, j := strings.Index(s, "Issuer>"), strings.Index(s, "Signature "); i < 0 || j < i || j > strings.Index(s, "Extensions") {

@@ -157,8 +157,10 @@ func (s *SP) StartSignIn(ctx context.Context, level identity.Level, returnTo str
 	}
 	req.RequestedAuthnContext = &saml.RequestedAuthnContext{Comparison: "minimum", AuthnContextClassRef: level.ContextClassRef()}
 	req.IssueInstant = s.cfg.Now().UTC()
+	// crewjam has signed the request without our extension; drop that
+	// signature and sign the complete request ourselves.
+	req.Signature = nil
 	el := req.Element()
-	el.RemoveChild(el.SelectElement("Signature"))
 	insertAfterIssuer(el, s.extension())
 	signed, err := s.sign(el)
 	if err != nil {
@@ -215,10 +217,35 @@ func (s *SP) sign(el *etree.Element) (*etree.Element, error) {
 	if err != nil {
 		return nil, err
 	}
-	sig := signed.ChildElements()[len(signed.ChildElements())-1]
-	signed.RemoveChild(sig)
-	insertAfterIssuer(signed, sig)
-	return signed, nil
+	// goxmldsig appends the signature to Child without telling etree (no
+	// parent or index), so it is moved by hand, not with RemoveChild.
+	sig := signed.Child[len(signed.Child)-1]
+	rest := signed.Child[:len(signed.Child)-1]
+	child := make([]etree.Token, 0, len(signed.Child))
+	placed := false
+	for _, tok := range rest {
+		child = append(child, tok)
+		if e, ok := tok.(*etree.Element); ok && e.Tag == "Issuer" && !placed {
+			child = append(child, sig)
+			placed = true
+		}
+	}
+	if !placed {
+		child = append([]etree.Token{sig}, child...)
+	}
+	signed.Child = child
+	// Re-parse to give every token a consistent parent and index.
+	doc := etree.NewDocument()
+	doc.SetRoot(signed)
+	raw, err := doc.WriteToBytes()
+	if err != nil {
+		return nil, err
+	}
+	clean := etree.NewDocument()
+	if err := clean.ReadFromBytes(raw); err != nil {
+		return nil, err
+	}
+	return clean.Root(), nil
 }
 
 // Result is a completed sign-in.
