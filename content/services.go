@@ -35,6 +35,9 @@ type LeiKa struct {
 	Type string `json:"type"`
 	Name string `json:"name"`
 	Note string `json:"note,omitempty"`
+	// Unternehmenskonto: may also be applied for with Mein Unternehmenskonto
+	// (ELSTER organisation certificate, trust level substantiell).
+	Unternehmenskonto bool `json:"unternehmenskonto,omitempty"`
 }
 
 // Service is one entry of the catalogue (content/leistungen/katalog.json).
@@ -50,6 +53,9 @@ type Service struct {
 	LeiKa       []LeiKa `json:"leika"`
 	Provider    string  `json:"provider,omitempty"`
 	ExternalURL string  `json:"externalUrl,omitempty"`
+	// MinLevel is the trust level a signed-in person needs at least:
+	// niedrig, substantiell or hoch ("" means niedrig).
+	MinLevel string `json:"minLevel,omitempty"`
 
 	pages map[string]*ServiceText // by language
 }
@@ -128,6 +134,11 @@ func LoadCatalogueFS(fsys fs.FS, root string) (*Catalogue, error) {
 			return nil, fmt.Errorf("content: katalog.json: %s: external service needs an https externalUrl", s.Slug)
 		case c.bySlug[s.Slug] != nil:
 			return nil, fmt.Errorf("content: katalog.json: slug %s twice", s.Slug)
+		}
+		switch s.MinLevel {
+		case "", "niedrig", "substantiell", "hoch":
+		default:
+			return nil, fmt.Errorf("content: katalog.json: %s: unknown minLevel %q", s.Slug, s.MinLevel)
 		}
 		for _, l := range s.LeiKa {
 			if len(l.ID) != 14 {

@@ -131,3 +131,24 @@ func FuzzParseService(f *testing.F) {
 		_, _ = parseService(newMarkdown(), []byte(src))
 	})
 }
+
+func TestTrustLevelsOfServices(t *testing.T) {
+	c, err := LoadCatalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	muk := map[string]bool{}
+	for _, s := range c.Services {
+		if s.Kind != KindExternal && s.MinLevel != "niedrig" {
+			t.Errorf("%s: minLevel %q, the seed says every service works from niedrig", s.Slug, s.MinLevel)
+		}
+		for _, l := range s.LeiKa {
+			if l.Unternehmenskonto {
+				muk[l.ID] = true
+			}
+		}
+	}
+	if len(muk) != 2 || !muk["99007036017000"] || !muk["99007033017000"] {
+		t.Errorf("Mein Unternehmenskonto services: %v", muk)
+	}
+}

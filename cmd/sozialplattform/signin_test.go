@@ -27,7 +27,7 @@ func hiddenFields(body string) url.Values {
 // IdP: sign-in page, the form to the IdP, the chooser, the answer to the ACS.
 func signInCitizen(t *testing.T, b *browser, lang, level, person string) page {
 	t.Helper()
-	p := b.get("/" + lang + "/anmelden")
+	p := b.get("/" + lang + "/anmelden?niveau=" + level)
 	if !strings.Contains(p.body, `name="niveau"`) {
 		t.Fatalf("sign-in page has no level choice: %s", p.body)
 	}
@@ -177,5 +177,23 @@ func TestPersonalAreaConsentAndDrafts(t *testing.T) {
 	// Without sign-in the personal area sends to the sign-in page.
 	if p := newBrowser(t, in.base).get("/de/konto"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/de/anmelden") {
 		t.Fatalf("anonymous personal area: %d %s", p.status, p.header.Get("Location"))
+	}
+}
+
+func TestServiceAboveTheSessionsLevelAsksToSignInAgain(t *testing.T) {
+	in := start(t, testConfig(t))
+	hzl, _ := in.Catalogue.BySlug("hilfe-zum-lebensunterhalt")
+	hzl.MinLevel = "hoch" // as if the service demanded the online ID card
+	b := newBrowser(t, in.base)
+	signInCitizen(t, b, "de", "niedrig", "max")
+	p := b.get("/de/antrag/hilfe-zum-lebensunterhalt?ars=053820068068")
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/de/anmelden?niveau=hoch") {
+		t.Fatalf("%d %s", p.status, p.header.Get("Location"))
+	}
+	b.get(p.header.Get("Location")).mustContain(t, `value="hoch" checked`)
+	// At the right level the application starts.
+	signInCitizen(t, b, "de", "hoch", "erika")
+	if p := b.get("/de/antrag/hilfe-zum-lebensunterhalt?ars=053820068068"); p.status != 200 {
+		t.Fatalf("at level hoch: %d", p.status)
 	}
 }

@@ -47,7 +47,7 @@ type rig struct {
 	lastR *bundid.Result
 }
 
-func newRig(t *testing.T, db *store.DB) *rig {
+func newRig(t testing.TB, db *store.DB) *rig {
 	t.Helper()
 	idpKey, idpCert, err := bundid.NewKeyPair("test-idp", time.Now())
 	if err != nil {
@@ -60,7 +60,7 @@ func newRig(t *testing.T, db *store.DB) *rig {
 	return newRigWithKeys(t, db, idpKey, idpCert, spKey, spCert)
 }
 
-func newRigWithKeys(t *testing.T, db *store.DB, idpKey *rsa.PrivateKey, idpCert *x509.Certificate, spKey *rsa.PrivateKey, spCert *x509.Certificate) *rig {
+func newRigWithKeys(t testing.TB, db *store.DB, idpKey *rsa.PrivateKey, idpCert *x509.Certificate, spKey *rsa.PrivateKey, spCert *x509.Certificate) *rig {
 	t.Helper()
 	r := &rig{clk: &clock{t: time.Now()}}
 	db.Now = r.clk.Now
@@ -86,7 +86,7 @@ func newRigWithKeys(t *testing.T, db *store.DB, idpKey *rsa.PrivateKey, idpCert 
 	return r
 }
 
-func newSPWithKey(t *testing.T, base string, idp *testidp.IdP, db *store.DB, clk *clock, key *rsa.PrivateKey, cert *x509.Certificate) *bundid.SP {
+func newSPWithKey(t testing.TB, base string, idp *testidp.IdP, db *store.DB, clk *clock, key *rsa.PrivateKey, cert *x509.Certificate) *bundid.SP {
 	t.Helper()
 	raw, err := idp.Metadata()
 	if err != nil {

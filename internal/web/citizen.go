@@ -42,8 +42,9 @@ func (s *Server) citizenSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		level = identity.LevelNiedrig
 	}
+	id := citizenFrom(r)
 	v.Data = map[string]any{"Enabled": s.BundID != nil, "Level": level.Key(), "Return": safeReturn(langOf(r), r.URL.Query().Get("weiter")),
-		"Citizen": citizenFrom(r)}
+		"Citizen": id, "Higher": id != nil && !id.Satisfies(level)}
 	return s.render(w, r, http.StatusOK, "signin", v)
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sozialplattform/sozialplattform/content"
 	"github.com/sozialplattform/sozialplattform/internal/geo"
+	"github.com/sozialplattform/sozialplattform/internal/identity"
 	"github.com/sozialplattform/sozialplattform/internal/office"
 )
 
@@ -260,6 +261,16 @@ func (s *Server) applyStart(w http.ResponseWriter, r *http.Request) error {
 	}
 	if m == nil {
 		http.Redirect(w, r, back+"?"+url.Values{"ort": {r.URL.Query().Get("ort")}}.Encode()+"#stelle", http.StatusSeeOther)
+		return nil
+	}
+	// A signed-in person below the service's trust level signs in again at
+	// the level needed; the application then continues here.
+	need := identity.LevelNiedrig
+	if svc.MinLevel != "" {
+		need, _ = identity.ParseLevel(svc.MinLevel)
+	}
+	if id := citizenFrom(r); id != nil && !id.Satisfies(need) {
+		http.Redirect(w, r, "/"+langOf(r).Code+"/anmelden?"+url.Values{"niveau": {need.Key()}, "weiter": {r.URL.Path}}.Encode(), http.StatusSeeOther)
 		return nil
 	}
 	v := s.newView(r, "")
