@@ -231,6 +231,14 @@ func TestRefusals(t *testing.T) {
 		expect("context below", r.signIn(t, identity.LevelHoch, "erika"), bundid.ErrLevelTooLow)
 		r.idp.SetTamper(nil)
 
+		// An assertion without its own signature (the response is signed).
+		r.idp.SetUnsignedAssertions(true)
+		expect("unsigned assertion", r.signIn(t, identity.LevelNiedrig, "max"), bundid.ErrInvalid)
+		if r.last == nil || !strings.Contains(r.last.Error(), "not signed") {
+			t.Errorf("unsigned assertion refused for another reason: %v", r.last)
+		}
+		r.idp.SetUnsignedAssertions(false)
+
 		// DOCTYPE and entity declarations.
 		form = r.signIn(t, identity.LevelNiedrig, "max")
 		raw, _ := base64.StdEncoding.DecodeString(form.Get("SAMLResponse"))

@@ -291,6 +291,11 @@ func (s *SP) FinishSignIn(ctx context.Context, r *http.Request) (*Result, error)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrInvalid, reason(err))
 	}
+	// BundID signs every assertion; a signed response around an unsigned
+	// assertion is not enough.
+	if assertion.Signature == nil {
+		return nil, fmt.Errorf("%w: assertion is not signed", ErrInvalid)
+	}
 	until := s.cfg.Now().Add(time.Hour)
 	if assertion.Conditions != nil && !assertion.Conditions.NotOnOrAfter.IsZero() {
 		until = assertion.Conditions.NotOnOrAfter.Add(saml.MaxClockSkew)

@@ -7,6 +7,7 @@ package testidp
 import (
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"html/template"
@@ -17,7 +18,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/crewjam/saml"
+	"github.com/crewjam/saml/xmlenc"
 	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/sozialplattform/sozialplattform/internal/identity"
@@ -65,7 +68,55 @@ type IdP struct {
 	mu     sync.Mutex
 	spMeta *saml.EntityDescriptor
 	tamper Tamper
-	prefix string
+	// unsigned makes the IdP send assertions without their own signature
+	// (the response stays signed): a refusal test.
+	unsigned bool
+	prefix   string
+}
+
+// SetUnsignedAssertions makes the IdP omit the assertion's signature (tests only).
+func (t *IdP) SetUnsignedAssertions(on bool) { t.mu.Lock(); t.unsigned = on; t.mu.Unlock() }
+
+// encryptUnsigned encrypts the assertion for the SP without signing it,
+// as crewjam would after signing.
+func (t *IdP) encryptUnsigned(req *saml.IdpAuthnRequest) error {
+	t.mu.Lock()
+	md := t.spMeta
+	t.mu.Unlock()
+	var certB64 string
+	for _, sd := range md.SPSSODescriptors {
+		for _, kd := range sd.KeyDescriptors {
+			if kd.Use == "encryption" && len(kd.KeyInfo.X509Data.X509Certificates) > 0 {
+				certB64 = kd.KeyInfo.X509Data.X509Certificates[0].Data
+			}
+		}
+	}
+	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(certB64), ""))
+	if err != nil {
+		return err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return err
+	}
+	doc := etree.NewDocument()
+	doc.SetRoot(req.Assertion.Element())
+	buf, err := doc.WriteToBytes()
+	if err != nil {
+		return err
+	}
+	enc := xmlenc.OAEP()
+	enc.BlockCipher = xmlenc.AES128CBC
+	enc.DigestMethod = &xmlenc.SHA1
+	data, err := enc.Encrypt(cert, buf, nil)
+	if err != nil {
+		return err
+	}
+	data.CreateAttr("Type", "http://www.w3.org/2001/04/xmlenc#Element")
+	ea := etree.NewElement("saml:EncryptedAssertion")
+	ea.AddChild(data)
+	req.AssertionEl = ea
+	return nil
 }
 
 // New builds the IdP at base+prefix (e.g. http://localhost:8080/testidp).
@@ -191,7 +242,12 @@ func (t *IdP) Handler() http.Handler {
 		s := &saml.Session{ID: "s-" + p.ID, CreateTime: now, ExpireTime: now.Add(time.Hour), Index: "1",
 			NameID: fmt.Sprintf("transient-%s-%d", p.ID, now.UnixNano()), NameIDFormat: string(saml.TransientNameIDFormat), UserName: p.ID}
 		err = t.idp.AssertionMaker.MakeAssertion(req, s)
-		if err == nil {
+		t.mu.Lock()
+		unsigned := t.unsigned
+		t.mu.Unlock()
+		if err == nil && unsigned {
+			err = t.encryptUnsigned(req)
+		} else if err == nil {
 			err = req.MakeAssertionEl()
 		}
 		var form saml.IdpAuthnRequestForm
