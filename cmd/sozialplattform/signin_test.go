@@ -69,10 +69,15 @@ func TestCitizenSignsInAtEachLevelAndReachesThePersonalArea(t *testing.T) {
 			t.Fatalf("%s: personal area %d", c.person, area.status)
 		}
 		area.mustContain(t, c.name, c.shown)
-		// Sign-out ends the session.
+		// Sign-out ends the session here, then at BundID (single logout).
 		p = b.post("/"+c.lang+"/abmelden", url.Values{"csrf_token": {area.csrf(t)}})
-		if p.status != http.StatusSeeOther {
+		if p.status != http.StatusOK || !strings.Contains(p.body, `action="`+in.base+`/testidp/slo"`) {
 			t.Fatalf("sign-out: %d", p.status)
+		}
+		p = b.post("/testidp/slo", hiddenFields(p.body))
+		p = b.post("/saml/slo", hiddenFields(p.body))
+		if p.status != http.StatusSeeOther || p.header.Get("Location") != "/"+c.lang+"/" {
+			t.Fatalf("logout answer: %d %s", p.status, p.header.Get("Location"))
 		}
 		if p := b.get("/" + c.lang + "/konto"); p.status != http.StatusSeeOther {
 			t.Fatalf("%s: still signed in after sign-out: %d", c.person, p.status)
@@ -195,5 +200,34 @@ func TestServiceAboveTheSessionsLevelAsksToSignInAgain(t *testing.T) {
 	signInCitizen(t, b, "de", "hoch", "erika")
 	if p := b.get("/de/antrag/hilfe-zum-lebensunterhalt?ars=053820068068"); p.status != 200 {
 		t.Fatalf("at level hoch: %d", p.status)
+	}
+}
+
+func TestSignOutAtBundIDEndsSessionsHere(t *testing.T) {
+	in := start(t, testConfig(t))
+	phone, laptop := newBrowser(t, in.base), newBrowser(t, in.base)
+	signInCitizen(t, phone, "de", "niedrig", "max")
+	p := signInCitizen(t, laptop, "de", "niedrig", "erika")
+	if p.status != http.StatusSeeOther {
+		t.Fatal("sign-in")
+	}
+	nameID := in.TestIdP.LastNameID("erika")
+	dest, sr, err := in.TestIdP.LogoutRequestFor(nameID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = laptop.post(strings.TrimPrefix(dest, in.base), url.Values{"SAMLRequest": {sr}, "RelayState": {"de"}})
+	if p.status != http.StatusOK || !strings.Contains(p.body, `name="SAMLResponse"`) {
+		t.Fatalf("IdP-initiated logout: %d %s", p.status, p.body)
+	}
+	if p := laptop.get("/de/konto"); p.status != http.StatusSeeOther {
+		t.Fatal("still signed in after BundID signed the person out")
+	}
+	if p := phone.get("/de/konto"); p.status != 200 {
+		t.Fatal("another person was signed out")
+	}
+	// The same logout request again is refused.
+	if p := laptop.post(strings.TrimPrefix(dest, in.base), url.Values{"SAMLRequest": {sr}}); p.status != http.StatusBadRequest {
+		t.Fatalf("replayed logout request: %d", p.status)
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/sozialplattform/sozialplattform/content"
 	"github.com/sozialplattform/sozialplattform/internal/account"
+	"github.com/sozialplattform/sozialplattform/internal/bundid/testidp"
 	"github.com/sozialplattform/sozialplattform/internal/config"
 	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/geo"
@@ -44,6 +45,7 @@ type Main struct {
 	Web         *web.Server
 	Catcher     *mail.Catcher // dev only
 	Places      *geo.Directory
+	TestIdP     *testidp.IdP // the built-in stand-in for BundID, if on
 	Catalogue   *content.Catalogue
 
 	listener net.Listener
@@ -165,11 +167,12 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, e
 		Log: m.Log, Catalog: catalog, Content: lib, Accounts: m.Accounts, Mail: m.MailService, Store: m.DB,
 		Catalogue: cat, Places: places, Offices: &office.Finder{Store: m.DB}, Search: searchIndex(cat, lib),
 		OfficeStore: m.DB, OfficeEditor: &office.Editor{Store: m.DB, Now: m.DB.Now},
-		BundID: sp, IdPOrigin: idpOrigin, Drafts: &draft.Service{Store: m.DB, Now: m.DB.Now},
+		BundID: sp, IdPOrigin: idpOrigin, SAMLSessions: m.DB, Drafts: &draft.Service{Store: m.DB, Now: m.DB.Now},
 		Sessions: &session.Manager{Store: m.DB, Now: m.DB.Now, Secure: cfg.Production()},
 		Ready:    m.ready, Now: m.DB.Now, Registry: reg,
 	}
 	if idp != nil {
+		m.TestIdP = idp
 		m.Web.TestIdP = idp.Handler()
 	}
 	if err := m.Web.Init(); err != nil {

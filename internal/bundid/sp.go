@@ -162,7 +162,7 @@ func (s *SP) StartSignIn(ctx context.Context, level identity.Level, returnTo str
 	req.Signature = nil
 	el := req.Element()
 	insertAfterIssuer(el, s.extension())
-	signed, err := s.sign(el)
+	signed, err := signWith(el, s.cfg.Key, s.cfg.Certificate)
 	if err != nil {
 		return nil, err
 	}
@@ -206,8 +206,8 @@ func insertAfterIssuer(el, child *etree.Element) {
 
 // sign signs the request enveloped and moves the Signature right after the
 // Issuer, where the SAML schema wants it.
-func (s *SP) sign(el *etree.Element) (*etree.Element, error) {
-	ks := dsig.TLSCertKeyStore(tls.Certificate{Certificate: [][]byte{s.cfg.Certificate.Raw}, PrivateKey: s.cfg.Key})
+func signWith(el *etree.Element, key *rsa.PrivateKey, cert *x509.Certificate) (*etree.Element, error) {
+	ks := dsig.TLSCertKeyStore(tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key})
 	ctx := dsig.NewDefaultSigningContext(ks)
 	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
 	if err := ctx.SetSignatureMethod(dsig.RSASHA256SignatureMethod); err != nil {
@@ -252,6 +252,8 @@ func (s *SP) sign(el *etree.Element) (*etree.Element, error) {
 type Result struct {
 	Identity *identity.Identity
 	ReturnTo string
+	// NameID and SessionIndex identify the IdP session for single logout.
+	NameID, SessionIndex string
 }
 
 // FinishSignIn checks the posted response: well-formed, no DOCTYPE, answering
@@ -330,7 +332,14 @@ func (s *SP) FinishSignIn(ctx context.Context, r *http.Request) (*Result, error)
 	if !id.Satisfies(level) {
 		return nil, ErrLevelTooLow
 	}
-	return &Result{Identity: id, ReturnTo: returnTo}, nil
+	res := &Result{Identity: id, ReturnTo: returnTo}
+	if assertion.Subject != nil && assertion.Subject.NameID != nil {
+		res.NameID = assertion.Subject.NameID.Value
+	}
+	if len(assertion.AuthnStatements) > 0 {
+		res.SessionIndex = assertion.AuthnStatements[0].SessionIndex
+	}
+	return res, nil
 }
 
 // reason extracts crewjam's private cause (InvalidResponseError hides it

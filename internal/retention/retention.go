@@ -26,6 +26,7 @@ const (
 	SAMLAssertions  Target = "saml_assertions.expired"
 	Drafts          Target = "drafts.expired"
 	AppStatus       Target = "application_status"
+	SAMLSessions    Target = "saml_sessions.expired"
 )
 
 // Rule is one deletion deadline.
@@ -57,6 +58,8 @@ var Rules = []Rule{
 		Source: "Begonnene Anmeldungen mit der BundID: nur bis zum Ablauf (30 Minuten) nötig; keine personenbezogenen Daten"},
 	{Name: "saml_assertions", Target: SAMLAssertions, After: 0,
 		Source: "Schutz vor wiederverwendeten Anmeldebestätigungen bis zu deren Ablauf; nur Kennungen"},
+	{Name: "saml_sessions", Target: SAMLSessions, After: 0,
+		Source: "Zuordnung einer BundID-Sitzung zu Sitzungen der Plattform für die Abmeldung; nur gehashte Kennungen, bis zum Ende der Sitzung"},
 	{Name: "drafts", Target: Drafts, After: 0,
 		Source: "Seed 3.2.1 c: Zwischenspeicherung 24 Stunden nach der letzten Bearbeitung"},
 	{Name: "application_status", Target: AppStatus, After: 30 * 24 * time.Hour,

@@ -67,6 +67,9 @@ func TestEveryRuleDeletesAtItsDeadline(t *testing.T) {
 		if _, err := db.RememberAssertion(ctx, "a-1", start.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
+		if err := db.RememberSAMLSession(ctx, "k", "citizen:x", start.Add(8*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
 		ds := &draft.Service{Store: db, Now: db.Now}
 		if err := ds.Save(ctx, &draft.Draft{ID: "d-1", Owner: "citizen:x", Service: "hilfe-zum-lebensunterhalt", Data: "{}"}); err != nil {
 			t.Fatal(err)
@@ -78,10 +81,11 @@ func TestEveryRuleDeletesAtItsDeadline(t *testing.T) {
 
 		tables := map[string]string{"sessions": "sessions", "mail_sent": "mail_outbox", "mail_failed": "mail_outbox",
 			"caught_mail": "caught_mail", "jobs": "jobs", "feedback": "feedback", "barrier_reports": "barrier_reports",
-			"saml_requests": "saml_requests", "saml_assertions": "saml_assertions", "drafts": "drafts", "application_status": "application_status"}
+			"saml_requests": "saml_requests", "saml_assertions": "saml_assertions", "drafts": "drafts", "application_status": "application_status",
+			"saml_sessions": "saml_sessions"}
 		// Rules that delete at a record's own expiry: when that is.
 		expiry := map[string]time.Duration{"sessions": 24 * time.Hour, "saml_requests": 30 * time.Minute,
-			"saml_assertions": time.Hour, "drafts": draft.Lifetime}
+			"saml_assertions": time.Hour, "drafts": draft.Lifetime, "saml_sessions": 8 * time.Hour}
 		// Group rules by deadline (several rules may share one), then check each
 		// group: nothing goes a minute early, exactly its records go a minute late.
 		groups := map[time.Duration][]retention.Rule{}

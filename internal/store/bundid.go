@@ -56,3 +56,37 @@ func (db *DB) RememberAssertion(ctx context.Context, id string, until time.Time)
 	}
 	return true, nil
 }
+
+// RememberSAMLSession links a BundID session (hashed NameID) to the owner key
+// of the platform sessions it opened.
+func (db *DB) RememberSAMLSession(ctx context.Context, nameIDKey, owner string, expires time.Time) error {
+	_, err := db.Exec(ctx, db, `INSERT INTO saml_sessions (name_id_key, owner, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (name_id_key, owner) DO UPDATE SET expires_at = excluded.expires_at`, nameIDKey, owner, Millis(expires))
+	return err
+}
+
+// TakeSAMLSessionOwners returns and forgets the owners linked to a BundID session.
+func (db *DB) TakeSAMLSessionOwners(ctx context.Context, nameIDKey string) ([]string, error) {
+	var owners []string
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		rows, err := db.Query(ctx, tx, `SELECT owner FROM saml_sessions WHERE name_id_key = ?`, nameIDKey)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var o string
+			if err := rows.Scan(&o); err != nil {
+				rows.Close()
+				return err
+			}
+			owners = append(owners, o)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		_, err = db.Exec(ctx, tx, `DELETE FROM saml_sessions WHERE name_id_key = ?`, nameIDKey)
+		return err
+	})
+	return owners, err
+}

@@ -24,6 +24,7 @@ var retentionSQL = map[retention.Target]string{
 	retention.SAMLRequests:    `DELETE FROM saml_requests WHERE expires_at <= ?`,
 	retention.SAMLAssertions:  `DELETE FROM saml_assertions WHERE expires_at <= ?`,
 	retention.Drafts:          `DELETE FROM drafts WHERE expires_at <= ?`,
+	retention.SAMLSessions:    `DELETE FROM saml_sessions WHERE expires_at <= ?`,
 	retention.AppStatus:       `DELETE FROM application_status WHERE sent_at <= ?`,
 }
 

@@ -20,7 +20,11 @@ import (
 // internal/bundid; these handlers move the browser between the platform and
 // the identity provider and keep the identity in the session.
 
-const sessionIdentity = "identity"
+const (
+	sessionIdentity = "identity"
+	sessionNameID   = "saml_nameid"
+	sessionIndex    = "saml_session_index"
+)
 
 // citizenFrom returns the signed-in citizen, or nil.
 func citizenFrom(r *http.Request) *identity.Identity {
@@ -65,7 +69,8 @@ func (s *Server) citizenSignInStart(w http.ResponseWriter, r *http.Request) erro
 	}
 	v := s.newView(r, "")
 	v.Title = v.T("signin.redirect.title")
-	v.Data = map[string]string{"Action": st.Destination, "SAMLRequest": st.SAMLRequest, "RelayState": langOf(r).Code}
+	v.Data = map[string]string{"Action": st.Destination, "Field": "SAMLRequest", "Value": st.SAMLRequest, "RelayState": langOf(r).Code,
+		"Text": v.T("signin.redirect.text"), "Button": v.T("signin.redirect.button")}
 	v.NoFeedback = true
 	return s.render(w, r, http.StatusOK, "saml_post", v)
 }
@@ -109,10 +114,20 @@ func (s *Server) acs(w http.ResponseWriter, r *http.Request) {
 	}
 	raw, _ := json.Marshal(res.Identity)
 	sess := session.FromContext(r.Context())
-	if err := s.Sessions.SignInCitizen(r.Context(), w, sess, session.CitizenOwner(res.Identity.Subject),
-		map[string]string{sessionIdentity: string(raw)}); err != nil {
+	owner := session.CitizenOwner(res.Identity.Subject)
+	if err := s.Sessions.SignInCitizen(r.Context(), w, sess, owner,
+		map[string]string{sessionIdentity: string(raw), sessionNameID: res.NameID, sessionIndex: res.SessionIndex}); err != nil {
 		s.serveError(w, r, err)
 		return
+	}
+	if res.NameID != "" && s.SAMLSessions != nil {
+		// An IdP-initiated logout names the NameID; remember whose sessions
+		// it opened (hashed), for as long as a citizen session can live.
+		if err := s.SAMLSessions.RememberSAMLSession(r.Context(), bundid.NameIDKey(res.NameID), owner,
+			s.Now().Add(session.Policies[session.Citizen].Absolute)); err != nil {
+			s.serveError(w, r, err)
+			return
+		}
 	}
 	s.Log.Info("citizen signed in", "request_id", requestID(r), "level", res.Identity.Level.Key())
 	target := res.ReturnTo
@@ -211,9 +226,13 @@ func (s *Server) draftDelete(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) citizenSignOut(w http.ResponseWriter, r *http.Request) error {
 	sess := session.FromContext(r.Context())
-	if sess != nil && sess.Kind() == session.Citizen && r.PostFormValue("everywhere") == "1" {
-		if err := s.Sessions.DestroyAllForOwner(r.Context(), sess.Owner()); err != nil {
-			return err
+	var nameID, idx string
+	if sess != nil && sess.Kind() == session.Citizen {
+		nameID, idx = sess.Get(sessionNameID), sess.Get(sessionIndex)
+		if r.PostFormValue("everywhere") == "1" {
+			if err := s.Sessions.DestroyAllForOwner(r.Context(), sess.Owner()); err != nil {
+				return err
+			}
 		}
 	}
 	if sess != nil {
@@ -221,8 +240,69 @@ func (s *Server) citizenSignOut(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	// Signed out here first; then BundID is asked to end its session too.
+	if nameID != "" && s.BundID != nil {
+		st, err := s.BundID.StartLogout(r.Context(), nameID, idx)
+		if err == nil {
+			v := s.newView(r, "")
+			v.Title = v.T("signout.redirect.title")
+			v.Data = map[string]string{"Action": st.Destination, "Field": "SAMLRequest", "Value": st.SAMLRequest, "RelayState": langOf(r).Code,
+				"Text": v.T("signout.redirect.text"), "Button": v.T("signin.redirect.button")}
+			v.NoFeedback = true
+			return s.render(w, r, http.StatusOK, "saml_post", v)
+		}
+		if !errors.Is(err, bundid.ErrNoSLO) {
+			s.Log.Warn("single logout not started", "request_id", requestID(r), "reason", err.Error())
+		}
+	}
 	http.Redirect(w, r, "/"+langOf(r).Code+"/", http.StatusSeeOther)
 	return nil
+}
+
+// slo receives single-logout messages from the IdP: the answer to our
+// LogoutRequest, or its own LogoutRequest when the person signed out at
+// BundID (then every platform session of that BundID session ends).
+func (s *Server) slo(w http.ResponseWriter, r *http.Request) {
+	lang := langFromCode(r.PostFormValue("RelayState"))
+	r = withLang(r, lang)
+	if s.BundID == nil {
+		s.serveError(w, r, errNotFound)
+		return
+	}
+	if r.PostFormValue("SAMLRequest") != "" {
+		ans, err := s.BundID.HandleLogoutRequest(r.Context(), r)
+		if err != nil {
+			s.Log.Warn("logout request refused", "request_id", requestID(r), "reason", err.Error())
+			s.serveError(w, r, errBadRequest)
+			return
+		}
+		owners, err := s.SAMLSessions.TakeSAMLSessionOwners(r.Context(), ans.NameIDKey)
+		if err != nil {
+			s.serveError(w, r, err)
+			return
+		}
+		for _, o := range owners {
+			if err := s.Sessions.DestroyAllForOwner(r.Context(), o); err != nil {
+				s.serveError(w, r, err)
+				return
+			}
+		}
+		s.Log.Info("signed out by the identity provider", "request_id", requestID(r), "sessions", len(owners))
+		v := s.newView(r, "")
+		v.Title = v.T("signout.redirect.title")
+		v.Data = map[string]string{"Action": ans.Destination, "Field": "SAMLResponse", "Value": ans.SAMLResponse, "RelayState": lang.Code,
+			"Text": v.T("signout.redirect.text"), "Button": v.T("signin.redirect.button")}
+		v.NoFeedback = true
+		if err := s.render(w, r, http.StatusOK, "saml_post", v); err != nil {
+			s.serveError(w, r, err)
+		}
+		return
+	}
+	if err := s.BundID.FinishLogout(r.Context(), r); err != nil {
+		// The platform session is gone already; only BundID's answer failed.
+		s.Log.Warn("logout response refused", "request_id", requestID(r), "reason", err.Error())
+	}
+	http.Redirect(w, r, "/"+lang.Code+"/", http.StatusSeeOther)
 }
 
 // langFromCode is the language a RelayState names, German otherwise.

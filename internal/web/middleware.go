@@ -284,8 +284,8 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 // every public page is the same for every visitor and can be served from the
 // page cache (pagecache.go).
 func tokenFree(r *http.Request) bool {
-	if r.Method == http.MethodPost && r.URL.Path == "/saml/acs" {
-		return true // see Server.acs
+	if r.Method == http.MethodPost && (r.URL.Path == "/saml/acs" || r.URL.Path == "/saml/slo") {
+		return true // see Server.acs and Server.slo: signed SAML messages
 	}
 	if strings.HasPrefix(r.URL.Path, "/testidp/") {
 		return true // the test IdP stands in for another site with its own protections

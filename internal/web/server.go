@@ -74,6 +74,11 @@ type Server struct {
 	Drafts *draft.Service
 	// BundID signs citizens in; nil when no identity provider is configured.
 	BundID *bundid.SP
+	// SAMLSessions links BundID sessions to platform sessions for single logout.
+	SAMLSessions interface {
+		RememberSAMLSession(ctx context.Context, nameIDKey, owner string, expires time.Time) error
+		TakeSAMLSessionOwners(ctx context.Context, nameIDKey string) ([]string, error)
+	}
 	// TestIdP is the built-in stand-in for BundID (development), mounted
 	// below /testidp/; nil in production unless enabled.
 	TestIdP http.Handler
@@ -169,6 +174,7 @@ func (s *Server) routes() http.Handler {
 	page("POST /{lang}/konto/entwurf/{id}/loeschen", s.draftDelete)
 	page("POST /{lang}/abmelden", s.citizenSignOut)
 	mux.HandleFunc("POST /saml/acs", s.acs)
+	mux.HandleFunc("POST /saml/slo", s.slo)
 	mux.HandleFunc("GET /saml/metadata", s.samlMetadata)
 	if s.TestIdP != nil {
 		mux.Handle("/testidp/", s.TestIdP)
@@ -202,6 +208,7 @@ func (s *Server) routes() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	// The identity provider posts its answer from its own site.
 	cop.AddInsecureBypassPattern("POST /saml/acs")
+	cop.AddInsecureBypassPattern("POST /saml/slo")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, errCrossOrigin)
 	}))

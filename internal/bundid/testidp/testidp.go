@@ -23,6 +23,7 @@ import (
 	"github.com/crewjam/saml/xmlenc"
 	dsig "github.com/russellhaering/goxmldsig"
 
+	"github.com/sozialplattform/sozialplattform/internal/bundid"
 	"github.com/sozialplattform/sozialplattform/internal/identity"
 )
 
@@ -72,6 +73,17 @@ type IdP struct {
 	// (the response stays signed): a refusal test.
 	unsigned bool
 	prefix   string
+	key      *rsa.PrivateKey
+	cert     *x509.Certificate
+	issued   map[string]string // person -> last NameID issued
+}
+
+// LastNameID is the NameID last issued for a test person (tests use it to
+// play an IdP-initiated logout).
+func (t *IdP) LastNameID(person string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.issued[person]
 }
 
 // SetUnsignedAssertions makes the IdP omit the assertion's signature (tests only).
@@ -126,10 +138,10 @@ func New(baseURL, prefix string, key *rsa.PrivateKey, cert *x509.Certificate) (*
 		return nil, err
 	}
 	at := func(p string) url.URL { v := *u; v.Path += p; return v }
-	t := &IdP{prefix: prefix}
+	t := &IdP{prefix: prefix, key: key, cert: cert}
 	t.idp = saml.IdentityProvider{
 		Key: key, Signer: key, Certificate: cert,
-		MetadataURL: at("/metadata"), SSOURL: at("/sso"),
+		MetadataURL: at("/metadata"), SSOURL: at("/sso"), LogoutURL: at("/slo"),
 		SignatureMethod:         dsig.RSASHA256SignatureMethod,
 		ServiceProviderProvider: t,
 		AssertionMaker:          t,
@@ -197,8 +209,52 @@ func personByID(id string) Person {
 	return Person{}
 }
 
-// Metadata is the IdP's metadata (its signing certificate is what the SP pins).
-func (t *IdP) Metadata() ([]byte, error) { return xml.MarshalIndent(t.idp.Metadata(), "", "  ") }
+// Metadata is the IdP's metadata (its signing certificate is what the SP
+// pins). Single logout is offered with the HTTP-POST binding, as BundID does.
+func (t *IdP) Metadata() ([]byte, error) {
+	md := t.idp.Metadata()
+	md.IDPSSODescriptors[0].SingleLogoutServices = []saml.Endpoint{{Binding: saml.HTTPPostBinding, Location: t.idp.LogoutURL.String()}}
+	return xml.MarshalIndent(md, "", "  ")
+}
+
+func (t *IdP) spSLO() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.spMeta == nil {
+		return ""
+	}
+	for _, d := range t.spMeta.SPSSODescriptors {
+		for _, ep := range d.SingleLogoutServices {
+			if ep.Binding == saml.HTTPPostBinding {
+				return ep.Location
+			}
+		}
+	}
+	return ""
+}
+
+func (t *IdP) signed(el *etree.Element) (string, error) {
+	s, err := bundid.SignElement(el, t.key, t.cert)
+	if err != nil {
+		return "", err
+	}
+	doc := etree.NewDocument()
+	doc.SetRoot(s)
+	raw, err := doc.WriteToBytes()
+	return base64.StdEncoding.EncodeToString(raw), err
+}
+
+// LogoutRequestFor builds a signed IdP-initiated LogoutRequest for the
+// person with nameID (the IdP's side of "signed out elsewhere").
+func (t *IdP) LogoutRequestFor(nameID string) (dest, samlRequest string, err error) {
+	now := saml.TimeNow()
+	exp := now.Add(5 * time.Minute)
+	req := saml.LogoutRequest{ID: fmt.Sprintf("id-logout-%d", now.UnixNano()), Version: "2.0", IssueInstant: now, NotOnOrAfter: &exp,
+		Destination: t.spSLO(), Issuer: &saml.Issuer{Format: "urn:oasis:names:tc:SAML:2.0:nameid-format:entity", Value: t.idp.MetadataURL.String()},
+		NameID: &saml.NameID{Format: string(saml.TransientNameIDFormat), Value: nameID}}
+	sr, err := t.signed(req.Element())
+	return req.Destination, sr, err
+}
 
 // Handler serves /metadata, /sso (the chooser page) and /login (issues the
 // assertion) below the prefix.
@@ -241,6 +297,12 @@ func (t *IdP) Handler() http.Handler {
 		now := saml.TimeNow()
 		s := &saml.Session{ID: "s-" + p.ID, CreateTime: now, ExpireTime: now.Add(time.Hour), Index: "1",
 			NameID: fmt.Sprintf("transient-%s-%d", p.ID, now.UnixNano()), NameIDFormat: string(saml.TransientNameIDFormat), UserName: p.ID}
+		t.mu.Lock()
+		if t.issued == nil {
+			t.issued = map[string]string{}
+		}
+		t.issued[p.ID] = s.NameID
+		t.mu.Unlock()
 		err = t.idp.AssertionMaker.MakeAssertion(req, s)
 		t.mu.Lock()
 		unsigned := t.unsigned
@@ -259,6 +321,27 @@ func (t *IdP) Handler() http.Handler {
 			return
 		}
 		page(w, respond, form)
+	})
+	mux.HandleFunc("POST "+t.prefix+"/slo", func(w http.ResponseWriter, r *http.Request) {
+		raw, err := base64.StdEncoding.DecodeString(r.PostFormValue("SAMLRequest"))
+		var req saml.LogoutRequest
+		if err == nil {
+			err = xml.Unmarshal(raw, &req)
+		}
+		if err != nil || req.ID == "" {
+			http.Error(w, "Test-IdP: ungültige Abmeldung", http.StatusBadRequest)
+			return
+		}
+		now := saml.TimeNow()
+		resp := saml.LogoutResponse{ID: fmt.Sprintf("id-lr-%d", now.UnixNano()), InResponseTo: req.ID, Version: "2.0", IssueInstant: now,
+			Destination: t.spSLO(), Issuer: &saml.Issuer{Format: "urn:oasis:names:tc:SAML:2.0:nameid-format:entity", Value: t.idp.MetadataURL.String()},
+			Status: saml.Status{StatusCode: saml.StatusCode{Value: saml.StatusSuccess}}}
+		sr, err := t.signed(resp.Element())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		page(w, respond, saml.IdpAuthnRequestForm{URL: resp.Destination, SAMLResponse: sr, RelayState: r.PostFormValue("RelayState")})
 	})
 	return mux
 }
