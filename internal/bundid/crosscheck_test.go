@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"encoding/xml"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/beevik/etree"
 	saml2 "github.com/russellhaering/gosaml2"
+	"github.com/russellhaering/gosaml2/types"
 	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/sozialplattform/sozialplattform/internal/bundid"
@@ -129,4 +131,48 @@ func TestXmlsec1VerifiesRequestAndAssertion(t *testing.T) {
 	ab, _ := alone.WriteToBytes()
 	run("--verify", "--pubkey-cert-pem", write("idp.pem", certPEM(c.idpCert)),
 		"--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", write("assertion.xml", ab))
+}
+
+// TestSPMetadataReadByGosaml2: our metadata, read with gosaml2's own types,
+// announces what BundID needs: signed requests, signed assertions, a
+// signing and an encryption certificate (ours), the ACS and SLO endpoints
+// with the HTTP-POST binding.
+func TestSPMetadataReadByGosaml2(t *testing.T) {
+	c := newCrossRig(t)
+	raw, err := c.sp.Metadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md types.EntityDescriptor
+	if err := xml.Unmarshal(raw, &md); err != nil {
+		t.Fatal(err)
+	}
+	sd := md.SPSSODescriptor
+	if md.EntityID != c.sp.EntityID() || sd == nil || !sd.AuthnRequestsSigned || !sd.WantAssertionsSigned {
+		t.Fatalf("descriptor: %+v", md)
+	}
+	uses := map[string]bool{}
+	for _, kd := range sd.KeyDescriptors {
+		for _, cert := range kd.KeyInfo.X509Data.X509Certificates {
+			der, _ := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(cert.Data), ""))
+			if string(der) == string(c.spCert.Raw) {
+				uses[kd.Use] = true
+			}
+		}
+	}
+	if !uses["signing"] || !uses["encryption"] {
+		t.Fatalf("certificates by use: %v", uses)
+	}
+	post := "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+	acs := false
+	for _, e := range sd.AssertionConsumerServices {
+		acs = acs || (e.Binding == post && e.Location == c.srv.URL+"/saml/acs")
+	}
+	slo := false
+	for _, e := range sd.SingleLogoutServices {
+		slo = slo || (e.Binding == post && e.Location == c.srv.URL+"/saml/slo")
+	}
+	if !acs || !slo {
+		t.Fatalf("endpoints: acs %v slo %v", acs, slo)
+	}
 }
