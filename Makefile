@@ -58,6 +58,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLookup -fuzztime 20s ./internal/geo/
 	$(GO) test -run '^$$' -fuzz FuzzParseGV100AD -fuzztime 20s ./internal/geo/
 	$(GO) test -run '^$$' -fuzz FuzzSearch -fuzztime 20s ./internal/search/
+	$(GO) test -run '^$$' -fuzz FuzzExpr -fuzztime 20s ./internal/form/
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 20s ./internal/form/
+	$(GO) test -run '^$$' -fuzz FuzzKinds -fuzztime 20s ./internal/form/
 
 assets:
 	bash scripts/build-assets.sh

@@ -1,0 +1,68 @@
+package form
+
+import "testing"
+
+func f64(v float64) *float64 { return &v }
+
+func TestKinds(t *testing.T) {
+	codes := []Code{{Value: "lohn"}, {Value: "rente"}}
+	for _, c := range []struct {
+		kind, in, want, err string
+		field               Field
+	}{
+		{kind: "text", in: "  Erika\x00 ", want: "Erika"},
+		{kind: "text", in: "Ab", field: Field{MinLength: 3}, err: "form.error.too_short"},
+		{kind: "text", in: "abcdef", field: Field{MaxLength: 5}, err: "form.error.too_long"},
+		{kind: "number", in: "3,5", want: "3.5"},
+		{kind: "number", in: "12", field: Field{Max: f64(10)}, err: "form.error.range"},
+		{kind: "number", in: "drei", err: "form.error.number"},
+		{kind: "money", in: "1.234,56", want: "123456"},
+		{kind: "money", in: "1234,5 €", want: "123450"},
+		{kind: "money", in: "1234.56", want: "123456"},
+		{kind: "money", in: "1.234", want: "123400"},
+		{kind: "money", in: "563", want: "56300"},
+		{kind: "money", in: "12,345", err: "form.error.money"},
+		{kind: "money", in: "viel", err: "form.error.money"},
+		{kind: "date", in: "12.08.1964", want: "1964-08-12"},
+		{kind: "date", in: "1964-08-12", want: "1964-08-12"},
+		{kind: "date", in: "00.05.1960", want: "1960-05-00"},
+		{kind: "date", in: "00.00.1960", want: "1960-00-00"},
+		{kind: "date", in: "31.02.2020", err: "form.error.date"},
+		{kind: "date", in: "05.00.1960", err: "form.error.date"},
+		{kind: "date", in: "gestern", err: "form.error.date"},
+		{kind: "yesno", in: "ja", want: "ja"},
+		{kind: "yesno", in: "vielleicht", err: "form.error.choice"},
+		{kind: "choice", in: "rente", want: "rente"},
+		{kind: "choice", in: "lotto", err: "form.error.choice"},
+		{kind: "multichoice", in: "lohn\nrente\nlohn", want: "lohn\nrente"},
+		{kind: "postcode", in: "53840", want: "53840"},
+		{kind: "postcode", in: "5384", err: "place.error.postcode"},
+		{kind: "iban", in: "de89 3704 0044 0532 0130 00", want: "DE89 3704 0044 0532 0130 00"},
+		{kind: "iban", in: "DE89 3704 0044 0532 0130 01", err: "form.error.iban"},
+		{kind: "iban", in: "DE89370400440532013", err: "form.error.iban"},
+		{kind: "phone", in: "+49 2241 900-0", want: "+49 2241 900-0"},
+		{kind: "phone", in: "call me", err: "form.error.phone"},
+		{kind: "email", in: "erika@example.org", want: "erika@example.org"},
+		{kind: "email", in: "Erika <erika@example.org>", err: "form.error.email"},
+		{kind: "email", in: "erika@localhost", err: "form.error.email"},
+	} {
+		f := c.field
+		got, err := Kinds[c.kind].Parse(&f, codes, c.in)
+		if err != c.err || (c.err == "" && got != c.want) {
+			t.Errorf("%s %q → %q %q, want %q %q", c.kind, c.in, got, err, c.want, c.err)
+		}
+	}
+}
+
+func FuzzKinds(f *testing.F) {
+	f.Add("money", "1.234,56")
+	f.Add("date", "00.05.1960")
+	f.Add("iban", "DE89 3704 0044 0532 0130 00")
+	f.Fuzz(func(t *testing.T, kind, in string) {
+		k, ok := Kinds[kind]
+		if !ok {
+			return
+		}
+		_, _ = k.Parse(&Field{}, []Code{{Value: "a"}}, in)
+	})
+}
