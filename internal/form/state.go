@@ -1,0 +1,247 @@
+package form
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Answers holds what a person entered, by instance path: "antragsteller.vorname",
+// and inside repeatable groups "einkommen.0.betrag"; "einkommen.#" is the
+// number of entries of a group.
+type Answers map[string]string
+
+// Count is the number of entries of a repeatable group.
+func (a Answers) Count(group string) int {
+	n, _ := strconv.Atoi(a[group+".#"])
+	if n < 0 {
+		return 0
+	}
+	return n
+}
+
+// scope resolves a field path in the context of one entry of a group:
+// "einkommen.art" inside entry 1 reads "einkommen.1.art".
+type scope struct {
+	answers Answers
+	group   string // "" or the group's field path
+	index   int
+}
+
+func (s scope) Value(path string) (any, bool) {
+	if s.group != "" && strings.HasPrefix(path, s.group+".") {
+		path = s.group + "." + strconv.Itoa(s.index) + strings.TrimPrefix(path, s.group)
+	}
+	v, ok := s.answers[path]
+	if strings.Contains(v, "\n") { // multiple choice
+		parts := strings.Split(v, "\n")
+		out := make([]any, len(parts))
+		for i, p := range parts {
+			out[i] = p
+		}
+		return out, ok
+	}
+	return v, ok
+}
+
+// Problem is a validation message for a field instance.
+type Problem struct {
+	Path string // instance path, e.g. "einkommen.1.betrag"
+	Key  string // message key, or "" when Text is set
+	Text Text   // a rule's own message
+}
+
+// ItemState is an item as shown now.
+type ItemState struct {
+	*Item
+	Path     string // instance path of the field ("" for info blocks)
+	Visible  bool
+	Required bool
+}
+
+// ChapterState is a chapter evaluated against the answers.
+type ChapterState struct {
+	*Chapter
+	Applicable bool
+	Items      []ItemState
+	Problems   []Problem
+}
+
+// Evaluate decides, for one chapter, what is applicable, visible and
+// required, and validates what is visible. Hidden fields are cleared from
+// answers (and therefore never validated or sent).
+func (d *Definition) Evaluate(chapterID string, answers Answers, today time.Time) (*ChapterState, bool) {
+	c, ok := d.chapterBy[chapterID]
+	if !ok {
+		return nil, false
+	}
+	st := &ChapterState{Chapter: c, Applicable: true}
+	if c.ApplicableIf != nil && c.ApplicableIf.Expr != nil {
+		st.Applicable = Truthy(c.ApplicableIf.Eval(scope{answers: answers}, today))
+	}
+	if !st.Applicable {
+		for _, it := range c.Items {
+			d.clear(it.Field, answers)
+		}
+		return st, true
+	}
+	for _, it := range c.Items {
+		if it.Field == "" {
+			st.Items = append(st.Items, ItemState{Item: it, Visible: cond(it.VisibleIf, scope{answers: answers}, today, true)})
+			continue
+		}
+		f := d.byID[it.Field]
+		group := d.groupOf(it.Field)
+		instances := []scope{{answers: answers}}
+		if group != "" && f.Kind != "group" {
+			instances = nil
+			for i := 0; i < answers.Count(group); i++ {
+				instances = append(instances, scope{answers: answers, group: group, index: i})
+			}
+		}
+		for _, sc := range instances {
+			path := instancePath(it.Field, sc)
+			visible := cond(it.VisibleIf, sc, today, true)
+			required := it.Required || cond(it.RequiredIf, sc, today, false)
+			st.Items = append(st.Items, ItemState{Item: it, Path: path, Visible: visible, Required: required && visible})
+			if !visible {
+				d.clear(path, answers)
+				continue
+			}
+			if f.Kind == "group" || f.Kind == "file" {
+				continue
+			}
+			raw := answers[path]
+			if strings.TrimSpace(raw) == "" {
+				if required {
+					st.Problems = append(st.Problems, Problem{Path: path, Key: "form.error.required"})
+				}
+				continue
+			}
+			v, bad := Kinds[f.Kind].Parse(f, d.CodeLists[f.CodeList], raw)
+			if bad != "" {
+				st.Problems = append(st.Problems, Problem{Path: path, Key: bad})
+				continue
+			}
+			answers[path] = v
+		}
+	}
+	// Cross-field rules that point into this chapter.
+	for _, r := range d.Rules {
+		if r.If == nil || r.If.Expr == nil || !d.inChapter(c, r.Field) {
+			continue
+		}
+		if has(st.Problems, r.Field) {
+			continue // one message per field at a time
+		}
+		if Truthy(r.If.Eval(scope{answers: answers}, today)) {
+			st.Problems = append(st.Problems, Problem{Path: r.Field, Text: r.Message})
+		}
+	}
+	return st, true
+}
+
+func has(ps []Problem, path string) bool {
+	for _, p := range ps {
+		if p.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Definition) inChapter(c *Chapter, field string) bool {
+	for _, it := range c.Items {
+		if it.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+func cond(c *Cond, sc scope, today time.Time, dflt bool) bool {
+	if c == nil || c.Expr == nil {
+		return dflt
+	}
+	return Truthy(c.Eval(sc, today))
+}
+
+// groupOf is the repeatable group a field path lies in ("" if none).
+func (d *Definition) groupOf(path string) string {
+	for p := path; strings.Contains(p, "."); {
+		p = p[:strings.LastIndex(p, ".")]
+		if f, ok := d.byID[p]; ok && f.Kind == "group" && f.Max != nil && *f.Max > 1 {
+			return p
+		}
+	}
+	return ""
+}
+
+func instancePath(field string, sc scope) string {
+	if sc.group == "" {
+		return field
+	}
+	return sc.group + "." + strconv.Itoa(sc.index) + strings.TrimPrefix(field, sc.group)
+}
+
+// clear removes a field's answers (all instances of a group's field).
+func (d *Definition) clear(path string, answers Answers) {
+	if path == "" {
+		return
+	}
+	delete(answers, path)
+	if f, ok := d.byID[path]; ok && f.Kind == "group" {
+		for k := range answers {
+			if strings.HasPrefix(k, path+".") {
+				delete(answers, k)
+			}
+		}
+	}
+}
+
+// AddEntry appends an entry to a repeatable group, up to its maximum.
+func (d *Definition) AddEntry(group string, answers Answers) bool {
+	f, ok := d.byID[group]
+	if !ok || f.Kind != "group" {
+		return false
+	}
+	n := answers.Count(group)
+	if f.Max != nil && float64(n) >= *f.Max {
+		return false
+	}
+	answers[group+".#"] = strconv.Itoa(n + 1)
+	return true
+}
+
+// RemoveEntry removes entry i of a group and closes the gap.
+func (d *Definition) RemoveEntry(group string, i int, answers Answers) bool {
+	n := answers.Count(group)
+	if i < 0 || i >= n {
+		return false
+	}
+	prefix := group + "."
+	moved := Answers{}
+	for k, v := range answers {
+		if !strings.HasPrefix(k, prefix) || k == group+".#" {
+			continue
+		}
+		rest := strings.TrimPrefix(k, prefix)
+		idxStr, tail, _ := strings.Cut(rest, ".")
+		idx, err := strconv.Atoi(idxStr)
+		if err != nil {
+			continue
+		}
+		delete(answers, k)
+		switch {
+		case idx < i:
+			moved[k] = v
+		case idx > i:
+			moved[prefix+strconv.Itoa(idx-1)+"."+tail] = v
+		}
+	}
+	for k, v := range moved {
+		answers[k] = v
+	}
+	answers[group+".#"] = strconv.Itoa(n - 1)
+	return true
+}
