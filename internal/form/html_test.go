@@ -1,0 +1,48 @@
+package form
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sozialplattform/sozialplattform/internal/testenv"
+)
+
+func TestRenderEveryKind(t *testing.T) {
+	var all strings.Builder
+	for _, kind := range []string{"text", "longtext", "number", "money", "date", "yesno", "choice", "multichoice", "codelist", "postcode", "iban", "phone", "email"} {
+		v := FieldView{ID: HTMLID("einkommen.0." + kind), Name: "einkommen.0." + kind, Label: "Feld <" + kind + ">", Hint: "Hinweis",
+			Required: kind != "phone", RequiredText: "Pflichtfeld", OptionalText: "optional", YesText: "Ja", NoText: "Nein",
+			Codes: []CodeView{{Value: "lohn", Label: "Lohn", Checked: true}, {Value: "rente", Label: "Rente"}}}
+		switch kind {
+		case "money":
+			v.Value = "123456"
+		case "date":
+			v.Value, v.Error = "1964-08-12", "Bitte prüfen Sie das Datum."
+		case "yesno":
+			v.Value = "ja"
+		default:
+			v.Value = `"><script>`
+		}
+		h, err := RenderHTML(kind, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(h)
+		if strings.Contains(s, "<script>") || strings.Contains(s, "<"+kind+">") {
+			t.Errorf("%s: markup not escaped", kind)
+		}
+		all.WriteString("<!-- " + kind + " -->\n" + s)
+	}
+	testenv.Golden(t, "fields.html.golden", []byte(all.String()))
+}
+
+func TestDisplayValue(t *testing.T) {
+	for in, want := range map[[2]string]string{
+		{"money", "123456"}: "1.234,56", {"money", "5"}: "0,05", {"money", "-100000000"}: "-1.000.000,00",
+		{"date", "1964-08-12"}: "12.08.1964", {"date", "1960-05-00"}: "00.05.1960", {"text", "x"}: "x",
+	} {
+		if got := DisplayValue(in[0], in[1]); got != want {
+			t.Errorf("%v → %q, want %q", in, got, want)
+		}
+	}
+}
