@@ -1,6 +1,10 @@
 package form
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/sozialplattform/sozialplattform/internal/i18n"
+)
 
 func f64(v float64) *float64 { return &v }
 
@@ -65,4 +69,24 @@ func FuzzKinds(f *testing.F) {
 		}
 		_, _ = k.Parse(&Field{}, []Code{{Value: "a"}}, in)
 	})
+}
+
+// TestEveryMessageKeyIsTranslated: each key a kind or the evaluation can
+// return exists in every UI language.
+func TestEveryMessageKeyIsTranslated(t *testing.T) {
+	cat := i18n.MustLoad()
+	keys := []string{"form.error.required", "form.error.too_long", "form.error.too_short", "form.error.pattern", "form.error.number",
+		"form.error.range", "form.error.money", "form.error.date", "form.error.choice", "form.error.iban", "form.error.phone",
+		"form.error.email", "place.error.postcode", "form.yes", "form.no"}
+	for _, l := range i18n.Languages {
+		have := map[string]bool{}
+		for _, k := range cat.Keys(l.Code) {
+			have[k] = true
+		}
+		for _, k := range keys {
+			if !have[k] {
+				t.Errorf("%s lacks %s", l.Code, k)
+			}
+		}
+	}
 }
