@@ -2,6 +2,7 @@ package form
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -95,5 +96,32 @@ func TestRepeatableGroups(t *testing.T) {
 	}
 	if a.Count("einkommen") != 10 {
 		t.Fatalf("max not enforced: %d", a.Count("einkommen"))
+	}
+}
+
+func TestSummaryListsOnlyWhatCounts(t *testing.T) {
+	d := mini(t)
+	a := Answers{"antragsteller.vorname": "Erika", "antragsteller.geburtsdatum": "12.08.1964", "hat_einkommen": "ja",
+		"einkommen.#": "2", "einkommen.0.art": "rente", "einkommen.0.betrag": "980", "einkommen.1.art": "lohn", "einkommen.1.betrag": "1.234,56"}
+	s := d.Summary(a, "en", today)
+	if len(s) != 2 || s[0].Title != "Applicant" || s[1].Title != "Einkommen" {
+		t.Fatalf("%+v", s)
+	}
+	rows := map[string]string{}
+	for _, r := range s[1].Rows {
+		rows[r.Label] = r.Value
+	}
+	if rows["Art des Einkommens (1)"] != "Pension" || rows["Betrag im Monat (2)"] != "1.234,56" {
+		t.Fatalf("%v", rows)
+	}
+	if a["einkommen.1.betrag"] != "1.234,56" {
+		t.Fatal("the summary changed the answers")
+	}
+	// Without income, the income entries do not appear.
+	a["hat_einkommen"] = "nein"
+	for _, r := range d.Summary(a, "de", today)[1].Rows {
+		if strings.HasPrefix(r.Path, "einkommen.") {
+			t.Fatalf("hidden answer in the summary: %+v", r)
+		}
 	}
 }

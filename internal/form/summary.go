@@ -1,0 +1,98 @@
+package form
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SummaryRow is one answer on the check-your-answers page and in the PDF.
+type SummaryRow struct {
+	Path  string // instance path; the change link leads to its field
+	Label string
+	Value string // as people read it, in the reader's language
+}
+
+// SummaryChapter groups the rows of a chapter.
+type SummaryChapter struct {
+	ID, Title  string
+	Applicable bool
+	Rows       []SummaryRow
+}
+
+// Summary lists, chapter by chapter, the answers that count: only visible
+// fields of applicable chapters, in the order of the form, with code list
+// labels and formatted values in lang (German where a text lacks lang).
+func (d *Definition) Summary(answers Answers, lang string, today time.Time) []SummaryChapter {
+	work := Answers{}
+	for k, v := range answers {
+		work[k] = v
+	}
+	var out []SummaryChapter
+	for _, c := range d.Chapters {
+		st, _ := d.Evaluate(c.ID, work, today)
+		sc := SummaryChapter{ID: c.ID, Title: c.Title.In(lang), Applicable: st.Applicable}
+		for _, it := range st.Items {
+			if !it.Visible || it.Path == "" {
+				continue
+			}
+			f := d.byID[it.Field]
+			if f == nil || f.Kind == "group" || f.Kind == "file" {
+				continue
+			}
+			v, ok := work[it.Path]
+			if !ok || v == "" {
+				continue
+			}
+			label := it.Label.In(lang)
+			if n := entryNumber(it.Path); n > 0 {
+				label += " (" + strconv.Itoa(n) + ")"
+			}
+			sc.Rows = append(sc.Rows, SummaryRow{Path: it.Path, Label: label, Value: d.display(f, v, lang)})
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+// entryNumber is the 1-based entry of a path inside a repeatable group, 0 if none.
+func entryNumber(path string) int {
+	for _, part := range strings.Split(path, ".") {
+		if n, err := strconv.Atoi(part); err == nil {
+			return n + 1
+		}
+	}
+	return 0
+}
+
+func (d *Definition) display(f *Field, v, lang string) string {
+	switch f.Kind {
+	case "choice", "codelist", "multichoice":
+		var labels []string
+		for _, part := range strings.Split(v, "\n") {
+			label := part
+			for _, c := range d.CodeLists[f.CodeList] {
+				if c.Value == part {
+					label = c.Label.In(lang)
+				}
+			}
+			labels = append(labels, label)
+		}
+		sort.Strings(labels)
+		return strings.Join(labels, ", ")
+	case "yesno":
+		if t, ok := d.Texts[v]; ok {
+			return t.In(lang)
+		}
+	}
+	return DisplayValue(f.Kind, v)
+}
+
+// In returns the text in lang, German when lang has none.
+func (t Text) In(lang string) string {
+	if s := t[lang]; s != "" {
+		return s
+	}
+	return t["de"]
+}
