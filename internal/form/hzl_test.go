@@ -53,3 +53,47 @@ func TestHzLDefinitionLoads(t *testing.T) {
 		t.Fatalf("an empty household entry: %v", st.Problems)
 	}
 }
+
+// TestHzLWholeApplication walks all ten chapters with a person who rents,
+// has two incomes and one account, and checks nothing is left to correct.
+func TestHzLWholeApplication(t *testing.T) {
+	f, _ := os.Open("../../content/antraege/hilfe-zum-lebensunterhalt.v1.yaml")
+	defer f.Close()
+	d, err := Load(f, "hzl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Chapters) != 10 {
+		t.Fatalf("%d chapters, the seed names 10", len(d.Chapters))
+	}
+	a := Answers{"antrag_fuer": "selbst", "person.vorname": "Erika", "person.nachname": "Mustermann", "person.geburtsdatum": "12.08.1964",
+		"person.staatsangehoerigkeit": "DEU", "person.familienstand": "ledig", "adresse.strasse": "Heidestraße 17", "adresse.plz": "51147",
+		"adresse.ort": "Köln", "erwerbsfaehig": "nein", "grund": "krankheit", "notlage_seit": "01.11.2026", "rente_beantragt": "nein",
+		"lebt_allein": "ja", "wohnsituation": "miete", "miete.kaltmiete": "450", "miete.nebenkosten": "120", "miete.heizkosten": "80",
+		"einzug": "01.03.2015", "mietrueckstaende": "nein", "hat_einkommen": "ja",
+		"einkommen.#": "2", "einkommen.0.person": "ich", "einkommen.0.art": "krankengeld", "einkommen.0.betrag": "612,40",
+		"einkommen.1.person": "ich", "einkommen.1.art": "sonstiges", "einkommen.1.art_text": "Nebenkostenerstattung", "einkommen.1.betrag": "20",
+		"krankenversicherung": "pflicht", "krankenkasse": "AOK", "unterhalt_zahlt": "nein",
+		"konten.#": "1", "konten.0.bank": "Sparkasse", "konten.0.kontostand": "-120,50", "hat_vermoegen": "nein",
+		"auszahlung.iban": "DE89 3704 0044 0532 0130 00", "auszahlung.inhaber": "Erika Mustermann",
+		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt"}
+	for _, c := range d.Chapters {
+		st, _ := d.Evaluate(c.ID, a, today)
+		if !st.Applicable || len(st.Problems) != 0 {
+			t.Errorf("chapter %s: %v", c.ID, st.Problems)
+		}
+	}
+	if a["einkommen.0.betrag"] != "61240" || a["konten.0.kontostand"] != "-12050" {
+		t.Fatalf("amounts not normalised: %v %v", a["einkommen.0.betrag"], a["konten.0.kontostand"])
+	}
+	// Without any account the Vermögen chapter asks for one.
+	b := Answers{"hat_vermoegen": "nein"}
+	st, _ := d.Evaluate("vermoegen", b, today)
+	if got := keys(st.Problems); got["konten"] != "form.error.min_entries" {
+		t.Fatalf("%v", got)
+	}
+	sum := d.Summary(a, "de", today)
+	if len(sum) != 10 || len(sum[4].Rows) == 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+}

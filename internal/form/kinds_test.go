@@ -77,7 +77,7 @@ func TestEveryMessageKeyIsTranslated(t *testing.T) {
 	cat := i18n.MustLoad()
 	keys := []string{"form.error.required", "form.error.too_long", "form.error.too_short", "form.error.pattern", "form.error.number",
 		"form.error.range", "form.error.money", "form.error.date", "form.error.choice", "form.error.iban", "form.error.phone",
-		"form.error.email", "place.error.postcode", "form.yes", "form.no"}
+		"form.error.email", "form.error.min_entries", "place.error.postcode", "form.yes", "form.no"}
 	for _, l := range i18n.Languages {
 		have := map[string]bool{}
 		for _, k := range cat.Keys(l.Code) {

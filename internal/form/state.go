@@ -108,7 +108,14 @@ func (d *Definition) Evaluate(chapterID string, answers Answers, today time.Time
 				d.clear(path, answers)
 				continue
 			}
-			if f.Kind == "group" || f.Kind == "file" {
+			if f.Kind == "group" {
+				// A visible repeatable group needs at least its minimum of entries.
+				if f.Min != nil && float64(answers.Count(path)) < *f.Min {
+					st.Problems = append(st.Problems, Problem{Path: path, Key: "form.error.min_entries"})
+				}
+				continue
+			}
+			if f.Kind == "file" {
 				continue
 			}
 			raw := answers[path]
