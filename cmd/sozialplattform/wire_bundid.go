@@ -117,6 +117,11 @@ func (m *Main) wireBundID(ctx context.Context) (*bundid.SP, *testidp.IdP, string
 }
 
 func readMetadata(ctx context.Context, src string) ([]byte, error) {
+	return readMetadataWith(ctx, src, &http.Client{Timeout: 20 * time.Second})
+}
+
+// readMetadataWith reads IdP metadata from a file or, with c, an https URL.
+func readMetadataWith(ctx context.Context, src string, c *http.Client) ([]byte, error) {
 	if !strings.HasPrefix(src, "https://") {
 		return os.ReadFile(src)
 	}
@@ -124,7 +129,6 @@ func readMetadata(ctx context.Context, src string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &http.Client{Timeout: 20 * time.Second}
 	resp, err := c.Do(req)
 	if err != nil {
 		return nil, err
