@@ -14,10 +14,19 @@ command -v chromium >/dev/null || need_apt+=(chromium)
 command -v node >/dev/null || need_apt+=(nodejs npm)
 # xmlsec1 checks our SAML signatures and encryption independently of the Go libraries.
 command -v xmlsec1 >/dev/null || need_apt+=(xmlsec1)
+# clamd scans uploads (tests start their own with an EICAR-only database);
+# pdftotext/pdffonts read the PDFs the platform renders.
+command -v clamd >/dev/null || [ -x /usr/sbin/clamd ] || need_apt+=(clamav-daemon)
+command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "ci-setup: apt-get install ${need_apt[*]}"
   as_root apt-get update -qq
+  # Installing clamav-daemon must not start freshclam or clamd as services:
+  # there is no network for signatures, and tests run their own clamd.
+  printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+  as_root chmod +x /usr/sbin/policy-rc.d
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  as_root rm -f /usr/sbin/policy-rc.d
 fi
 
 # axe-core, pinned by tools/browser/package-lock.json.

@@ -27,6 +27,11 @@ const (
 	Drafts          Target = "drafts.expired"
 	AppStatus       Target = "application_status"
 	SAMLSessions    Target = "saml_sessions.expired"
+	// Uploads: expired uploaded proofs. The store deletes their rows (and
+	// with them the files' key salts, so the encrypted files cannot be read
+	// any more) and hands the files to the upload service's trash, which
+	// deletes them (upload.Service.SweepExpired).
+	Uploads Target = "uploads.expired"
 )
 
 // Rule is one deletion deadline.
@@ -62,6 +67,8 @@ var Rules = []Rule{
 		Source: "Zuordnung einer BundID-Sitzung zu Sitzungen der Plattform für die Abmeldung; nur gehashte Kennungen, bis zum Ende der Sitzung"},
 	{Name: "drafts", Target: Drafts, After: 0,
 		Source: "Seed 3.2.1 c: Zwischenspeicherung 24 Stunden nach der letzten Bearbeitung"},
+	{Name: "uploads", Target: Uploads, After: 0,
+		Source: "Seed 3.2.1 d: hochgeladene Nachweise nur bis zum Versand bzw. zum Ablauf des Entwurfs (24 Stunden nach dem Hochladen oder der letzten Bearbeitung)"},
 	{Name: "application_status", Target: AppStatus, After: 30 * 24 * time.Hour,
 		Source: "Statusanzeige gesendeter Anträge im persönlichen Bereich für 30 Tage; Art. 5 Abs. 1 lit. e DSGVO"},
 	{Name: "retention_runs", Target: RetentionRuns, After: 90 * 24 * time.Hour,

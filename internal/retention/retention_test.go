@@ -19,6 +19,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/session"
 	"github.com/sozialplattform/sozialplattform/internal/store"
 	"github.com/sozialplattform/sozialplattform/internal/testenv"
+	"github.com/sozialplattform/sozialplattform/internal/upload"
 )
 
 func count(t *testing.T, db *store.DB, table string) int {
@@ -74,6 +75,10 @@ func TestEveryRuleDeletesAtItsDeadline(t *testing.T) {
 		if err := ds.Save(ctx, &draft.Draft{ID: "d-1", Owner: "citizen:x", Service: "hilfe-zum-lebensunterhalt", Data: "{}"}); err != nil {
 			t.Fatal(err)
 		}
+		if err := db.AddUpload(ctx, &upload.File{ID: "u-1", Application: "d-1", Slot: "nachweis", Name: "a.pdf", Type: upload.PDF,
+			Size: 10, Status: upload.StatusClean, BlobKey: "u-1", KeySalt: []byte{1}, CreatedAt: start, ExpiresAt: start.Add(upload.DefaultLifetime)}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := db.ExecContext(ctx, db.Rebind(`INSERT INTO application_status (id, owner, service, reference, status, sent_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 			"s-1", "citizen:x", "hilfe-zum-lebensunterhalt", "SP-1", "sent", store.Millis(start), store.Millis(start)); err != nil {
 			t.Fatal(err)
@@ -82,10 +87,11 @@ func TestEveryRuleDeletesAtItsDeadline(t *testing.T) {
 		tables := map[string]string{"sessions": "sessions", "mail_sent": "mail_outbox", "mail_failed": "mail_outbox",
 			"caught_mail": "caught_mail", "jobs": "jobs", "feedback": "feedback", "barrier_reports": "barrier_reports",
 			"saml_requests": "saml_requests", "saml_assertions": "saml_assertions", "drafts": "drafts", "application_status": "application_status",
-			"saml_sessions": "saml_sessions"}
+			"saml_sessions": "saml_sessions", "uploads": "uploads"}
 		// Rules that delete at a record's own expiry: when that is.
 		expiry := map[string]time.Duration{"sessions": 24 * time.Hour, "saml_requests": 30 * time.Minute,
-			"saml_assertions": time.Hour, "drafts": draft.Lifetime, "saml_sessions": 8 * time.Hour}
+			"saml_assertions": time.Hour, "drafts": draft.Lifetime, "saml_sessions": 8 * time.Hour,
+			"uploads": upload.DefaultLifetime}
 		// Group rules by deadline (several rules may share one), then check each
 		// group: nothing goes a minute early, exactly its records go a minute late.
 		groups := map[time.Duration][]retention.Rule{}

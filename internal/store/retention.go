@@ -30,6 +30,11 @@ var retentionSQL = map[retention.Target]string{
 
 // DeleteOlderThan implements retention.Store.
 func (db *DB) DeleteOlderThan(ctx context.Context, t retention.Target, cutoff time.Time) (int64, error) {
+	if t == retention.Uploads {
+		// Rows and blobs: the rows go now, their blobs into the trash
+		// (upload.Service.SweepExpired deletes them).
+		return db.ExpireUploads(ctx, cutoff)
+	}
 	q, ok := retentionSQL[t]
 	if !ok {
 		return 0, fmt.Errorf("no retention statement for target %q", t)
