@@ -30,6 +30,7 @@ type Definition struct {
 	Texts     map[string]Text     `yaml:"texts"`
 	byID      map[string]*Field   // all fields, by path
 	chapterBy map[string]*Chapter // by id
+	triggers  map[string]bool     // fields that conditions read
 }
 
 // Text is a text per language code; German is required.
@@ -353,11 +354,15 @@ func (d *Definition) check() Errors {
 		}
 	}
 	walk(d.Fields, "")
+	d.triggers = map[string]bool{}
 	checkCond := func(c *Cond, where string) {
 		if c == nil || c.Expr == nil {
 			return
 		}
 		for _, v := range c.Vars() {
+			if where != "rule" && !strings.HasPrefix(where, "rule ") {
+				d.triggers[v] = true
+			}
 			if _, ok := d.byID[v]; !ok {
 				add(c.Line, "%s reads %q, which is no field", where, v)
 			}
@@ -427,6 +432,10 @@ func (d *Definition) check() Errors {
 
 // FieldByPath returns a field of the definition.
 func (d *Definition) FieldByPath(p string) (*Field, bool) { f, ok := d.byID[p]; return f, ok }
+
+// Triggers reports whether what shows or is required elsewhere depends on
+// this field (visibleIf, requiredIf, applicableIf read it).
+func (d *Definition) Triggers(field string) bool { return d.triggers[field] }
 
 // Chapter returns a chapter by id.
 func (d *Definition) Chapter(id string) (*Chapter, bool) { c, ok := d.chapterBy[id]; return c, ok }

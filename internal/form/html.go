@@ -16,8 +16,11 @@ type FieldView struct {
 	Error    string // message in the reader's language, "" if none
 	Value    string // as entered, or the normalised value (formatted back by the kind)
 	Required bool
-	Codes    []CodeView
-	Lang     string
+	// Live: other fields' conditions read this one, so a script may ask
+	// the server for the chapter again when it changes.
+	Live  bool
+	Codes []CodeView
+	Lang  string
 	// Texts the renderer needs in the reader's language.
 	RequiredText, OptionalText, YesText, NoText string
 }
@@ -89,7 +92,7 @@ const labelBlock = `<label class="kern-label" for="{{.ID}}">{{.Label}}{{if .Requ
 const describedBy = `{{if or .Hint .Error}} aria-describedby="{{if .Hint}}{{.ID}}-hint{{end}}{{if .Error}} {{.ID}}-error{{end}}"{{end}}{{if .Error}} aria-invalid="true"{{end}}`
 
 func inputTemplate(typ, extra string) string {
-	return `<div class="kern-form-input">
+	return `<div class="kern-form-input"{{if .Live}} data-live{{end}}>
 ` + labelBlock + `<input class="kern-form-input__input{{if .Error}} kern-form-input__input--error{{end}}" type="` + typ + `" id="{{.ID}}" name="{{.Name}}" value="{{.Value}}"` + extra + describedBy + `>
 </div>
 `
@@ -109,30 +112,30 @@ var fieldTemplates = map[string]*template.Template{
 	"iban":     template.Must(template.New("iban").Parse(inputTemplate("text", ` maxlength="42" autocomplete="off" spellcheck="false"`))),
 	"phone":    template.Must(template.New("phone").Parse(inputTemplate("tel", ` maxlength="30" autocomplete="tel"`))),
 	"email":    template.Must(template.New("email").Parse(inputTemplate("email", ` maxlength="254" autocomplete="email"`))),
-	"longtext": template.Must(template.New("longtext").Parse(`<div class="kern-form-input">
+	"longtext": template.Must(template.New("longtext").Parse(`<div class="kern-form-input"{{if .Live}} data-live{{end}}>
 ` + labelBlock + `<textarea class="kern-form-input__input{{if .Error}} kern-form-input__input--error{{end}}" id="{{.ID}}" name="{{.Name}}" rows="5" maxlength="4000"` + describedBy + `>{{.Value}}</textarea>
 </div>
 `)),
-	"yesno": template.Must(template.New("yesno").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"` + describedBy + `>
+	"yesno": template.Must(template.New("yesno").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"{{if .Live}} data-live{{end}}` + describedBy + `>
 ` + legendBlock + `<div class="kern-fieldset__body kern-fieldset__body--horizontal">
 <div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="{{.ID}}-ja" name="{{.Name}}" value="ja"{{if eq .Value "ja"}} checked{{end}}><label class="kern-label" for="{{.ID}}-ja">{{.YesText}}</label></div>
 <div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="{{.ID}}-nein" name="{{.Name}}" value="nein"{{if eq .Value "nein"}} checked{{end}}><label class="kern-label" for="{{.ID}}-nein">{{.NoText}}</label></div>
 </div>
 </fieldset>
 `)),
-	"choice": template.Must(template.New("choice").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"` + describedBy + `>
+	"choice": template.Must(template.New("choice").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"{{if .Live}} data-live{{end}}` + describedBy + `>
 ` + legendBlock + `<div class="kern-fieldset__body">
 {{range $i, $c := .Codes}}<div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="{{$.ID}}-{{$i}}" name="{{$.Name}}" value="{{$c.Value}}"{{if $c.Checked}} checked{{end}}><label class="kern-label" for="{{$.ID}}-{{$i}}">{{$c.Label}}</label></div>
 {{end}}</div>
 </fieldset>
 `)),
-	"multichoice": template.Must(template.New("multichoice").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"` + describedBy + `>
+	"multichoice": template.Must(template.New("multichoice").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"{{if .Live}} data-live{{end}}` + describedBy + `>
 ` + legendBlock + `<div class="kern-fieldset__body">
 {{range $i, $c := .Codes}}<div class="kern-form-check"><input class="kern-form-check__checkbox" type="checkbox" id="{{$.ID}}-{{$i}}" name="{{$.Name}}" value="{{$c.Value}}"{{if $c.Checked}} checked{{end}}><label class="kern-label" for="{{$.ID}}-{{$i}}">{{$c.Label}}</label></div>
 {{end}}</div>
 </fieldset>
 `)),
-	"codelist": template.Must(template.New("codelist").Parse(`<div class="kern-form-input">
+	"codelist": template.Must(template.New("codelist").Parse(`<div class="kern-form-input"{{if .Live}} data-live{{end}}>
 ` + labelBlock + `<div class="kern-form-input__select-wrapper"><select class="kern-form-input__select{{if .Error}} kern-form-input__select--error{{end}}" id="{{.ID}}" name="{{.Name}}"` + describedBy + `>
 <option value=""></option>
 {{range .Codes}}<option value="{{.Value}}"{{if .Checked}} selected{{end}}>{{.Label}}</option>

@@ -23,16 +23,29 @@ func (a Answers) Count(group string) int {
 // scope resolves a field path in the context of one entry of a group:
 // "einkommen.art" inside entry 1 reads "einkommen.1.art".
 type scope struct {
+	def     *Definition
 	answers Answers
 	group   string // "" or the group's field path
 	index   int
 }
 
+// Value is what a condition sees of a field: the answer normalised by its
+// kind (cents, ISO dates), so that comparisons work whatever way it was
+// typed. Answers themselves stay as the person typed them: a value must
+// never be parsed twice ("612,40" → 61240 cents → 6124000).
 func (s scope) Value(path string) (any, bool) {
+	field := path
 	if s.group != "" && strings.HasPrefix(path, s.group+".") {
 		path = s.group + "." + strconv.Itoa(s.index) + strings.TrimPrefix(path, s.group)
 	}
 	v, ok := s.answers[path]
+	if f := s.def.field(field); f != nil && v != "" && f.Kind != "multichoice" {
+		if k, known := Kinds[f.Kind]; known {
+			if nv, bad := k.Parse(f, s.def.CodeLists[f.CodeList], v); bad == "" {
+				v = nv
+			}
+		}
+	}
 	if strings.Contains(v, "\n") { // multiple choice
 		parts := strings.Split(v, "\n")
 		out := make([]any, len(parts))
@@ -65,6 +78,9 @@ type ChapterState struct {
 	Applicable bool
 	Items      []ItemState
 	Problems   []Problem
+	// Values are the valid visible answers normalised by their kind
+	// (money in cents, dates as YYYY-MM-DD); the answers keep what was typed.
+	Values map[string]string
 }
 
 // Evaluate decides, for one chapter, what is applicable, visible and
@@ -75,9 +91,9 @@ func (d *Definition) Evaluate(chapterID string, answers Answers, today time.Time
 	if !ok {
 		return nil, false
 	}
-	st := &ChapterState{Chapter: c, Applicable: true}
+	st := &ChapterState{Chapter: c, Applicable: true, Values: map[string]string{}}
 	if c.ApplicableIf != nil && c.ApplicableIf.Expr != nil {
-		st.Applicable = Truthy(c.ApplicableIf.Eval(scope{answers: answers}, today))
+		st.Applicable = Truthy(c.ApplicableIf.Eval(scope{def: d, answers: answers}, today))
 	}
 	if !st.Applicable {
 		for _, it := range c.Items {
@@ -87,7 +103,7 @@ func (d *Definition) Evaluate(chapterID string, answers Answers, today time.Time
 	}
 	for _, it := range c.Items {
 		if it.Field == "" {
-			st.Items = append(st.Items, ItemState{Item: it, Visible: cond(it.VisibleIf, scope{answers: answers}, today, true)})
+			st.Items = append(st.Items, ItemState{Item: it, Visible: cond(it.VisibleIf, scope{def: d, answers: answers}, today, true)})
 			continue
 		}
 		f := d.byID[it.Field]
@@ -96,7 +112,7 @@ func (d *Definition) Evaluate(chapterID string, answers Answers, today time.Time
 		if group != "" && f.Kind != "group" {
 			instances = nil
 			for i := 0; i < answers.Count(group); i++ {
-				instances = append(instances, scope{answers: answers, group: group, index: i})
+				instances = append(instances, scope{def: d, answers: answers, group: group, index: i})
 			}
 		}
 		for _, sc := range instances {
@@ -130,7 +146,7 @@ func (d *Definition) Evaluate(chapterID string, answers Answers, today time.Time
 				st.Problems = append(st.Problems, Problem{Path: path, Key: bad})
 				continue
 			}
-			answers[path] = v
+			st.Values[path] = v
 		}
 	}
 	// Cross-field rules that point into this chapter.
@@ -141,7 +157,7 @@ func (d *Definition) Evaluate(chapterID string, answers Answers, today time.Time
 		if has(st.Problems, r.Field) {
 			continue // one message per field at a time
 		}
-		if Truthy(r.If.Eval(scope{answers: answers}, today)) {
+		if Truthy(r.If.Eval(scope{def: d, answers: answers}, today)) {
 			st.Problems = append(st.Problems, Problem{Path: r.Field, Text: r.Message})
 		}
 	}
@@ -164,6 +180,33 @@ func (d *Definition) inChapter(c *Chapter, field string) bool {
 		}
 	}
 	return false
+}
+
+// field is nil-safe: a scope without a definition reads raw answers.
+func (d *Definition) field(path string) *Field {
+	if d == nil {
+		return nil
+	}
+	return d.byID[path]
+}
+
+// Normalised evaluates every chapter (clearing what is hidden) and returns
+// the valid answers normalised by their kinds: what outputs such as the
+// XML file are made of.
+func (d *Definition) Normalised(answers Answers, today time.Time) Answers {
+	out := Answers{}
+	for _, c := range d.Chapters {
+		st, _ := d.Evaluate(c.ID, answers, today)
+		for k, v := range st.Values {
+			out[k] = v
+		}
+	}
+	for k, v := range answers {
+		if strings.HasSuffix(k, ".#") {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func cond(c *Cond, sc scope, today time.Time, dflt bool) bool {

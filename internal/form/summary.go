@@ -25,12 +25,24 @@ type SummaryChapter struct {
 // fields of applicable chapters, in the order of the form, with code list
 // labels and formatted values in lang (German where a text lacks lang).
 func (d *Definition) Summary(answers Answers, lang string, today time.Time) []SummaryChapter {
+	return d.summary(answers, lang, today, "")
+}
+
+// SummaryOf is the summary of one chapter only.
+func (d *Definition) SummaryOf(chapter string, answers Answers, lang string, today time.Time) []SummaryChapter {
+	return d.summary(answers, lang, today, chapter)
+}
+
+func (d *Definition) summary(answers Answers, lang string, today time.Time, only string) []SummaryChapter {
 	work := Answers{}
 	for k, v := range answers {
 		work[k] = v
 	}
 	var out []SummaryChapter
 	for _, c := range d.Chapters {
+		if only != "" && c.ID != only {
+			continue
+		}
 		st, _ := d.Evaluate(c.ID, work, today)
 		sc := SummaryChapter{ID: c.ID, Title: c.Title.In(lang), Applicable: st.Applicable}
 		for _, it := range st.Items {
@@ -41,19 +53,32 @@ func (d *Definition) Summary(answers Answers, lang string, today time.Time) []Su
 			if f == nil || f.Kind == "group" || f.Kind == "file" {
 				continue
 			}
-			v, ok := work[it.Path]
-			if !ok || v == "" {
+			v, ok := st.Values[it.Path]
+			if !ok {
+				// Not valid (yet): shown as typed.
+				v = work[it.Path]
+			}
+			if v == "" {
 				continue
 			}
-			label := it.Label.In(lang)
-			if n := entryNumber(it.Path); n > 0 {
-				label += " (" + strconv.Itoa(n) + ")"
+			if !ok {
+				sc.Rows = append(sc.Rows, SummaryRow{Path: it.Path, Label: label(it, lang), Value: v})
+				continue
 			}
-			sc.Rows = append(sc.Rows, SummaryRow{Path: it.Path, Label: label, Value: d.display(f, v, lang)})
+			sc.Rows = append(sc.Rows, SummaryRow{Path: it.Path, Label: label(it, lang), Value: d.display(f, v, lang)})
 		}
 		out = append(out, sc)
 	}
 	return out
+}
+
+// label is an answer's label, with the entry number inside a repeatable group.
+func label(it ItemState, lang string) string {
+	l := it.Label.In(lang)
+	if n := entryNumber(it.Path); n > 0 {
+		l += " (" + strconv.Itoa(n) + ")"
+	}
+	return l
 }
 
 // entryNumber is the 1-based entry of a path inside a repeatable group, 0 if none.
