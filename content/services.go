@@ -364,3 +364,27 @@ func (c *Catalogue) ByLeiKa(id string) (*Service, bool) {
 func newMarkdown() goldmark.Markdown {
 	return goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough))
 }
+
+//go:embed antraege
+var formsFS embed.FS
+
+// FormFiles returns the application definitions (content/antraege/*.yaml)
+// by file name; the form engine loads them.
+func FormFiles() (map[string][]byte, error) {
+	entries, err := fs.ReadDir(formsFS, "antraege")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for _, e := range entries {
+		if e.IsDir() || path.Ext(e.Name()) != ".yaml" {
+			continue
+		}
+		b, err := fs.ReadFile(formsFS, "antraege/"+e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out[e.Name()] = b
+	}
+	return out, nil
+}

@@ -139,6 +139,9 @@ func run(binary string, conns int, dur, warm time.Duration, starts int) error {
 		{"platform /de/", "/de/", "text/html; charset=utf-8"},
 		{"platform /api/v1/places?q=53840", "/api/v1/places?q=53840", "application/json; charset=utf-8"},
 		{"platform /api/v1/places?q=Troisd", "/api/v1/places?q=Troisd&limit=8", "application/json; charset=utf-8"},
+		// The first chapter of the HzL application: every connection has
+		// its own session with its application; rendered per request.
+		{"platform /de/antrag/99107012017000", "/de/antrag/99107012017000", "text/html; charset=utf-8"},
 	} {
 		base, plat, err := compare(tmp, target.name, p.base+target.path, target.ctype, conns, dur, warm)
 		if err != nil {

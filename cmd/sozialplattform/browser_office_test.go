@@ -45,7 +45,7 @@ func TestTroisdorfOnASmallPhone(t *testing.T) {
 	if err != nil || overflow {
 		t.Errorf("page scrolls sideways at 360 px (%v)", err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(".case-1 a.kern-btn"), chromedp.WaitVisible(".kern-alert--warning")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Click(".case-1 a.kern-btn"), chromedp.WaitVisible(`a.kern-btn--primary[href^="/de/antrag/99107012017000"]`)); err != nil {
 		t.Fatal(err)
 	}
 	h1, err := chromedp.Run(ctx, chromedp.Text("h1"))
@@ -54,6 +54,13 @@ func TestTroisdorfOnASmallPhone(t *testing.T) {
 	}
 	if h1 != "Antrag: Hilfe zum Lebensunterhalt" {
 		t.Fatalf("landed on %q", h1)
+	}
+	// "Antrag starten" opens the first chapter of the application.
+	if err := chromedp.Do(ctx, chromedp.Click(`a.kern-btn--primary[href^="/de/antrag/99107012017000"]`), chromedp.WaitVisible("#chapter-form")); err != nil {
+		t.Fatal(err)
+	}
+	if h1, _ := chromedp.Run(ctx, chromedp.Text("h1")); h1 != "Antragsteller:in" {
+		t.Fatalf("the application starts with %q", h1)
 	}
 
 	// Suggestions while typing (JavaScript enhancement).

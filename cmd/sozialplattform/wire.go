@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +23,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/bundid/testidp"
 	"github.com/sozialplattform/sozialplattform/internal/config"
 	"github.com/sozialplattform/sozialplattform/internal/draft"
+	"github.com/sozialplattform/sozialplattform/internal/form"
 	"github.com/sozialplattform/sozialplattform/internal/geo"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
 	"github.com/sozialplattform/sozialplattform/internal/job"
@@ -30,6 +33,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/search"
 	"github.com/sozialplattform/sozialplattform/internal/session"
 	"github.com/sozialplattform/sozialplattform/internal/store"
+	"github.com/sozialplattform/sozialplattform/internal/upload"
 	"github.com/sozialplattform/sozialplattform/internal/web"
 )
 
@@ -119,6 +123,10 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, e
 		places.SetExactARS(keys)
 	}
 	m.Places, m.Catalogue = places, cat
+	forms, err := loadForms(cat)
+	if err != nil {
+		return nil, err
+	}
 	m.Accounts = &account.Service{Store: m.DB, Now: m.DB.Now}
 	m.Queue = job.New(m.DB, m.Log)
 	m.Queue.Now = m.DB.Now
@@ -155,6 +163,11 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, e
 		m.Close()
 		return nil, err
 	}
+	uploads, err := m.wireUploads(ctx)
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	jobs := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sozialplattform_jobs_total",
 		Help: "Background jobs by kind and outcome."}, []string{"kind", "outcome"})
@@ -168,6 +181,7 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, e
 		Catalogue: cat, Places: places, Offices: &office.Finder{Store: m.DB}, Search: searchIndex(cat, lib),
 		OfficeStore: m.DB, OfficeEditor: &office.Editor{Store: m.DB, Now: m.DB.Now},
 		BundID: sp, IdPOrigin: idpOrigin, SAMLSessions: m.DB, Drafts: &draft.Service{Store: m.DB, Now: m.DB.Now},
+		Forms: forms, Delivery: m.DB, Submissions: m.DB, Uploads: uploads,
 		Sessions: &session.Manager{Store: m.DB, Now: m.DB.Now, Secure: cfg.Production()},
 		Ready:    m.ready, Now: m.DB.Now, Registry: reg,
 	}
@@ -204,6 +218,70 @@ func (m *Main) ready(ctx context.Context) error {
 		return fmt.Errorf("migrations: at %d, want %d", cur, latest)
 	}
 	return nil
+}
+
+// wireUploads sets up the proofs' storage: encrypted files in a folder,
+// scanned by clamd. Without --clamd (embedded default only; production
+// refuses to start) files are kept unscanned and every upload page says so.
+// Held files (scanner was down) are scanned again by a periodic job, and
+// expired files are swept with their blobs.
+func (m *Main) wireUploads(ctx context.Context) (*upload.Service, error) {
+	dir := m.Config.UploadDir
+	if dir == "" {
+		dir = filepath.Join(m.Config.DataDir, "uploads")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("upload folder: %w", err)
+	}
+	var key []byte
+	var err error
+	if m.Config.UploadKey != "" {
+		if key, err = hex.DecodeString(m.Config.UploadKey); err != nil || len(key) != 32 {
+			return nil, errors.New("SOZ_UPLOAD_KEY must be 64 hex digits")
+		}
+	} else if key, err = m.DB.Secret(ctx, "uploads"); err != nil {
+		return nil, err
+	}
+	svc := &upload.Service{Store: m.DB, Blobs: &upload.DirBlobs{Dir: dir}, Key: key, Now: m.DB.Now, Log: m.Log}
+	if m.Config.Clamd != "" {
+		svc.Scanner = &upload.Clamd{Addr: m.Config.Clamd, Timeout: 30 * time.Second}
+	}
+	m.Queue.Register(upload.RescanJobKind, func(ctx context.Context, _ *job.Job) error {
+		_, _, _, err := svc.Rescan(ctx)
+		return err
+	})
+	m.Queue.Every(upload.RescanJobKind, upload.RescanInterval)
+	m.Queue.Register(upload.SweepJobKind, func(ctx context.Context, _ *job.Job) error {
+		_, err := svc.SweepExpired(ctx)
+		return err
+	})
+	m.Queue.Every(upload.SweepJobKind, upload.SweepInterval)
+	return svc, nil
+}
+
+// loadForms reads the application definitions embedded in the binary; each
+// must belong to a service of the catalogue. A broken definition stops the
+// start with the file and line of every problem.
+func loadForms(cat *content.Catalogue) (map[string]*form.Definition, error) {
+	files, err := content.FormFiles()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*form.Definition{}
+	for name, src := range files {
+		def, err := form.Load(bytes.NewReader(src), name)
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := cat.ByLeiKa(def.LeiKa); !ok {
+			return nil, fmt.Errorf("%s: LeiKa %s is not in the catalogue", name, def.LeiKa)
+		}
+		if out[def.LeiKa] != nil {
+			return nil, fmt.Errorf("%s: a second definition for LeiKa %s", name, def.LeiKa)
+		}
+		out[def.LeiKa] = def
+	}
+	return out, nil
 }
 
 // searchIndex indexes the service pages and the content pages in every

@@ -39,6 +39,14 @@ type Config struct {
 	BundIDMetadata string
 	BundIDKeyFile  string
 	TestIdP        string
+
+	// Clamd is the virus scanner for uploads (tcp://host:port or
+	// unix:///path); UploadDir holds the encrypted files (default: the data
+	// folder); UploadKey (hex, 32 bytes, only from the environment) is the
+	// master key of the encryption at rest.
+	Clamd     string
+	UploadDir string
+	UploadKey string
 }
 
 // TestIdPEnabled: the built-in test identity provider runs (dev by default;
@@ -83,6 +91,9 @@ func Flags(fs *flag.FlagSet) *Config {
 	fs.StringVar(&c.BundIDMetadata, "bundid-idp-metadata", env("SOZ_BUNDID_IDP_METADATA", ""), "BundID IdP metadata: a file or an https URL; its signing certificate is pinned (env SOZ_BUNDID_IDP_METADATA)")
 	fs.StringVar(&c.BundIDKeyFile, "bundid-sp-key", env("SOZ_BUNDID_SP_KEY", ""), "PEM file with the service provider's private key and certificate (env SOZ_BUNDID_SP_KEY)")
 	fs.StringVar(&c.TestIdP, "test-idp", env("SOZ_TEST_IDP", "auto"), "built-in test identity provider instead of BundID: auto (on in dev, off in production), on or off (env SOZ_TEST_IDP)")
+	fs.StringVar(&c.Clamd, "clamd", env("SOZ_CLAMD", ""), "ClamAV daemon that scans uploads: tcp://host:3310 or unix:///run/clamav/clamd.ctl; required in production (env SOZ_CLAMD)")
+	fs.StringVar(&c.UploadDir, "upload-dir", env("SOZ_UPLOAD_DIR", ""), "folder for uploaded files, stored encrypted (default: uploads in the data folder; env SOZ_UPLOAD_DIR)")
+	c.UploadKey = os.Getenv("SOZ_UPLOAD_KEY")
 	c.SMTPPassword = os.Getenv("SOZ_SMTP_PASSWORD")
 	c.MetricsToken = os.Getenv("SOZ_METRICS_TOKEN")
 	return c
@@ -126,6 +137,12 @@ func (c *Config) Validate() error {
 		}
 		if c.SMTPTLS == "none" {
 			errs = append(errs, errors.New("production does not send mail without TLS"))
+		}
+		if c.Clamd == "" {
+			errs = append(errs, errors.New("production needs a virus scanner for uploads (--clamd)"))
+		}
+		if len(c.UploadKey) != 64 {
+			errs = append(errs, errors.New("production needs the uploads' encryption key: 64 hex digits in SOZ_UPLOAD_KEY"))
 		}
 	}
 	return errors.Join(errs...)

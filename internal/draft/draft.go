@@ -45,6 +45,8 @@ type Store interface {
 	SaveDraft(ctx context.Context, d *Draft) error
 	ListDrafts(ctx context.Context, owner string, now time.Time) ([]Draft, error)
 	DeleteDraft(ctx context.Context, owner, id string) error
+	// FindDraft returns the owner's live draft with that id, else ErrNotFound.
+	FindDraft(ctx context.Context, owner, id string, now time.Time) (*Draft, error)
 	ListApplications(ctx context.Context, owner string, since time.Time) ([]Application, error)
 }
 
@@ -71,6 +73,14 @@ func (s *Service) Save(ctx context.Context, d *Draft) error {
 // List returns the owner's live drafts, newest first.
 func (s *Service) List(ctx context.Context, owner string) ([]Draft, error) {
 	return s.Store.ListDrafts(ctx, owner, s.Now())
+}
+
+// Find returns one of the owner's live drafts; another owner's is not found.
+func (s *Service) Find(ctx context.Context, owner, id string) (*Draft, error) {
+	if owner == "" {
+		return nil, ErrNotFound
+	}
+	return s.Store.FindDraft(ctx, owner, id, s.Now())
 }
 
 // Delete removes one of the owner's drafts.

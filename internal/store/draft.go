@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/sozialplattform/sozialplattform/internal/draft"
@@ -35,6 +37,23 @@ func (db *DB) ListDrafts(ctx context.Context, owner string, now time.Time) ([]dr
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// FindDraft implements draft.Store.
+func (db *DB) FindDraft(ctx context.Context, owner, id string, now time.Time) (*draft.Draft, error) {
+	var d draft.Draft
+	var c, u, e int64
+	err := db.QueryRow(ctx, db, `SELECT id, owner, service, data, created_at, updated_at, expires_at FROM drafts
+		WHERE id = ? AND owner = ? AND expires_at > ?`, id, owner, Millis(now)).
+		Scan(&d.ID, &d.Owner, &d.Service, &d.Data, &c, &u, &e)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, draft.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.CreatedAt, d.UpdatedAt, d.ExpiresAt = FromMillis(c), FromMillis(u), FromMillis(e)
+	return &d, nil
 }
 
 // DeleteDraft implements draft.Store; another owner's draft is untouched.

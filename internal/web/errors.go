@@ -21,6 +21,10 @@ var (
 	errCrossOrigin = &httpError{status: http.StatusForbidden, key: "error.csrf"}
 	errInternal    = &httpError{status: http.StatusInternalServerError, key: "error.internal"}
 	errForbidden   = &httpError{status: http.StatusForbidden, key: "error.forbidden"}
+	// The application is no longer in this session (it expired or was sent).
+	errFormExpired = &httpError{status: http.StatusGone, key: "error.form_expired"}
+	// The receipt was for another session or its time is over.
+	errReceiptGone = &httpError{status: http.StatusGone, key: "error.receipt_gone"}
 )
 
 // serveError maps an error to a status and a page in the user's language. This

@@ -18,6 +18,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
 	"github.com/sozialplattform/sozialplattform/internal/office"
 	"github.com/sozialplattform/sozialplattform/internal/session"
+	"github.com/sozialplattform/sozialplattform/internal/upload"
 )
 
 type ctxKey int
@@ -163,6 +164,11 @@ func limitBody(next http.Handler) http.Handler {
 		if strings.HasSuffix(r.URL.Path, "/intern/stellen/import") {
 			limit = office.MaxImportBytes + MaxBodyBytes // the file plus the form around it
 		}
+		if streamsUpload(r) {
+			// The whole budget of an application, plus the form around it;
+			// the upload service enforces the remaining budget exactly.
+			limit = upload.MaxTotal + MaxBodyBytes
+		}
 		if r.ContentLength > limit {
 			// Refuse before reading anything.
 			r.Body = http.MaxBytesReader(w, r.Body, 0)
@@ -245,6 +251,14 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 		}
 		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions
 		if unsafe {
+			if streamsUpload(r) {
+				// The upload handler reads the token as the first part of
+				// the stream and checks it with st.valid before it reads
+				// the file: parsing here would spool the file to disk
+				// unencrypted.
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxCSRF, st)))
+				return
+			}
 			var mbe *http.MaxBytesError
 			parse := r.ParseForm
 			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
@@ -314,6 +328,18 @@ func (c *csrfState) token() string {
 			Secure: c.s.Config.Production, SameSite: http.SameSiteLaxMode})
 	}
 	return c.s.csrfSign(c.cookie)
+}
+
+// valid checks a token sent with an unsafe request.
+func (c *csrfState) valid(sent string) bool {
+	return c != nil && c.cookie != "" && hmac.Equal([]byte(sent), []byte(c.s.csrfSign(c.cookie)))
+}
+
+// streamsUpload reports whether a request is an application's file upload,
+// which is read as a stream by its handler (applyupload.go).
+func streamsUpload(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, uploadPathSuffix) &&
+		strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
 }
 
 func csrfFrom(r *http.Request) *csrfState {

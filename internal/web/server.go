@@ -14,9 +14,11 @@ import (
 
 	"github.com/sozialplattform/sozialplattform/content"
 	"github.com/sozialplattform/sozialplattform/internal/account"
+	"github.com/sozialplattform/sozialplattform/internal/application"
 	"github.com/sozialplattform/sozialplattform/internal/bundid"
 	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/feedback"
+	"github.com/sozialplattform/sozialplattform/internal/form"
 	"github.com/sozialplattform/sozialplattform/internal/geo"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
 	"github.com/sozialplattform/sozialplattform/internal/mail"
@@ -24,6 +26,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/retention"
 	"github.com/sozialplattform/sozialplattform/internal/search"
 	"github.com/sozialplattform/sozialplattform/internal/session"
+	"github.com/sozialplattform/sozialplattform/internal/upload"
 )
 
 // MaxBodyBytes is the global request body limit. Routes that take uploads set
@@ -72,6 +75,15 @@ type Server struct {
 	OfficeEditor *office.Editor
 	// Drafts keeps signed-in citizens' drafts and application statuses.
 	Drafts *draft.Service
+	// Forms are the application definitions by LeiKa id; Delivery takes
+	// sent applications, Submissions finds them for the receipt; Uploads
+	// keeps proofs (nil: uploads are off).
+	Forms       map[string]*form.Definition
+	Delivery    application.Delivery
+	Submissions interface {
+		FindSubmission(ctx context.Context, id string) (*application.Submission, error)
+	}
+	Uploads *upload.Service
 	// BundID signs citizens in; nil when no identity provider is configured.
 	BundID *bundid.SP
 	// SAMLSessions links BundID sessions to platform sessions for single logout.
@@ -162,6 +174,14 @@ func (s *Server) routes() http.Handler {
 	page("GET /{lang}/leistungen/{id}", s.servicePage)
 	page("GET /{lang}/antrag", s.applyOverview)
 	page("GET /{lang}/antrag/{slug}", s.applyStart)
+	page("GET /{lang}/antrag/{leika}/{chapter}", s.formChapterGet)
+	page("POST /{lang}/antrag/{leika}/{chapter}", s.formChapterPost)
+	page("GET /{lang}/antrag/{leika}/"+pageCheck, s.formCheck)
+	page("GET /{lang}/antrag/{leika}/pdf", s.formPDF)
+	page("POST /{lang}/antrag/{leika}"+uploadPathSuffix, s.formUpload)
+	page("POST /{lang}/antrag/{leika}/unterlagen/loeschen", s.formUploadDelete)
+	page("GET /{lang}/antrag/{leika}/eingang/{id}", s.formReceipt)
+	page("GET /{lang}/antrag/{leika}/eingang/{id}/antrag.pdf", s.formReceiptPDF)
 	page("GET /{lang}/zustaendige-stelle", s.officeFinder)
 	page("GET /{lang}/suche", s.searchPage)
 	mux.HandleFunc("GET /api/v1/places", s.apiPlaces)

@@ -238,9 +238,16 @@ func (d *servicePageData) ApplyURL(lang string) string {
 // case is checked again here: a link cannot make an application possible
 // where the office cannot receive it.
 func (s *Server) applyStart(w http.ResponseWriter, r *http.Request) error {
+	if _, ok := s.Forms[r.PathValue("slug")]; ok {
+		// /{lang}/antrag/{LeiKa-ID}: the application assistant itself.
+		return s.formEntry(w, r)
+	}
 	svc, ok := s.Catalogue.BySlug(r.PathValue("slug"))
 	if !ok || svc.Kind != content.KindApplication {
 		return errNotFound
+	}
+	if id := r.URL.Query().Get("entwurf"); id != "" {
+		return s.resumeDraft(w, r, svc, id)
 	}
 	back := "/" + langOf(r).Code + "/leistungen/" + svc.Slug
 	ars := r.URL.Query().Get("ars")
@@ -276,12 +283,20 @@ func (s *Server) applyStart(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r, "")
 	view := svc.View(v.Lang.Code)
 	v.Title = v.T("applystart.title", "service", view.Title)
+	formURL := ""
+	for _, id := range svc.LeiKaIDs() {
+		if _, ok := s.Forms[id]; ok {
+			formURL = "/" + v.Lang.Code + "/antrag/" + id + "?" + url.Values{"ars": {ars}}.Encode()
+			break
+		}
+	}
 	v.Data = struct {
-		View   content.ServiceView
-		Match  *office.Match
-		Back   string
-		Signed bool
-	}{view, m, back, false}
+		View    content.ServiceView
+		Match   *office.Match
+		Back    string
+		Signed  bool
+		FormURL string
+	}{view, m, back, citizenFrom(r) != nil, formURL}
 	return s.render(w, r, http.StatusOK, "apply_start", v)
 }
 

@@ -62,3 +62,101 @@
     form.submit();
   }
 })();
+
+// Application assistant: when an answer changes, the server evaluates the
+// chapter's conditions again and sends the chapter's fields back, which
+// replace the old ones in place. The rules live only on the server; this
+// script only carries the form there and back. Without it, the buttons
+// "Aktualisieren" and "Weiter" do the same with a page load.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-live]");
+  var box = document.getElementById("chapter-fields");
+  if (!form || !box || !window.fetch || !window.FormData || !window.URLSearchParams) {
+    return;
+  }
+  document.documentElement.classList.add("js");
+  var pending = null;
+  var queued = false;
+
+  function values() {
+    var data = new URLSearchParams();
+    new FormData(form).forEach(function (v, k) {
+      if (typeof v === "string") {
+        data.append(k, v);
+      }
+    });
+    data.set("aktion", "aktualisieren");
+    return data;
+  }
+
+  function update() {
+    if (pending) {
+      queued = true;
+      return;
+    }
+    var sent = values();
+    box.setAttribute("aria-busy", "true");
+    pending = fetch(form.action, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Fragment": "1" },
+      body: sent.toString()
+    }).then(function (r) {
+      if (!r.ok) {
+        throw new Error("status " + r.status);
+      }
+      return r.text();
+    }).then(function (html) {
+      var focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.id : "";
+      var next = document.createElement("div");
+      next.innerHTML = html;
+      // What the person typed or chose while the request was under way is
+      // kept: every field whose state differs from what was sent.
+      Array.prototype.forEach.call(box.querySelectorAll("input[name],select[name],textarea[name]"), function (old) {
+        var sel = "[name=\"" + old.name.replace(/["\\]/g, "") + "\"]";
+        if (old.type === "radio" || old.type === "checkbox") {
+          var was = sent.getAll(old.name).indexOf(old.value) >= 0;
+          if (old.checked !== was) {
+            var twin = next.querySelector(sel + "[value=\"" + old.value.replace(/["\\]/g, "") + "\"]");
+            if (twin) {
+              twin.checked = old.checked;
+            }
+          }
+          return;
+        }
+        if (old.type === "hidden" || old.value === (sent.get(old.name) || "")) {
+          return;
+        }
+        var fresh = next.querySelector(sel);
+        if (fresh) {
+          fresh.value = old.value;
+        }
+      });
+      box.replaceChildren.apply(box, Array.prototype.slice.call(next.childNodes));
+      if (focused) {
+        var el = document.getElementById(focused);
+        if (el) {
+          el.focus();
+        }
+      }
+    }).catch(function () {
+      /* the buttons still work */
+    }).then(function () {
+      box.removeAttribute("aria-busy");
+      pending = null;
+      if (queued) {
+        queued = false;
+        update();
+      }
+    });
+  }
+
+  // Only answers that other fields depend on (marked data-live by the
+  // server) ask for the chapter again; typing elsewhere is left alone.
+  form.addEventListener("change", function (e) {
+    if (e.target && e.target.type !== "file" && e.target.closest("[data-live]")) {
+      update();
+    }
+  });
+})();

@@ -1,0 +1,979 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sozialplattform/sozialplattform/content"
+	"github.com/sozialplattform/sozialplattform/internal/application"
+	"github.com/sozialplattform/sozialplattform/internal/draft"
+	"github.com/sozialplattform/sozialplattform/internal/form"
+	"github.com/sozialplattform/sozialplattform/internal/office"
+	"github.com/sozialplattform/sozialplattform/internal/pdf"
+	"github.com/sozialplattform/sozialplattform/internal/session"
+)
+
+// The application assistant: one page per chapter of a form definition.
+// The application lives in the server-side session, never in the browser;
+// for a signed-in person it is also saved as a draft (24 hours) at every
+// chapter change and by "Speichern". Without JavaScript everything works
+// through the buttons Zurück, Aktualisieren and Weiter; with it, a changed
+// answer asks the server for the chapter again and swaps it in place, so the
+// conditions are evaluated in Go only.
+
+// Chapter pseudo-ids that are pages of their own.
+const (
+	pageCheck = "pruefen" // check your answers
+)
+
+func formKey(leika string) string { return "antrag:" + leika }
+
+// formContext is everything a handler of the assistant needs.
+type formContext struct {
+	def   *form.Definition
+	svc   *content.Service
+	in    *application.Instance
+	base  string // /{lang}/antrag/{leika}
+	lang  string
+	fresh bool // started by this request: the session had none
+}
+
+// loadForm finds the definition and the person's application in the session;
+// start creates one when there is none.
+func (s *Server) loadForm(r *http.Request, start bool) (*formContext, error) {
+	leika := r.PathValue("leika")
+	if leika == "" {
+		leika = r.PathValue("slug")
+	}
+	def, ok := s.Forms[leika]
+	if !ok {
+		return nil, errNotFound
+	}
+	svc, ok := s.Catalogue.ByLeiKa(leika)
+	if !ok {
+		return nil, errNotFound
+	}
+	fc := &formContext{def: def, svc: svc, lang: langOf(r).Code}
+	fc.base = "/" + fc.lang + "/antrag/" + leika
+	if sess := session.FromContext(r.Context()); sess != nil {
+		if raw := sess.Get(formKey(leika)); raw != "" {
+			if in, err := application.Decode(raw, def); err == nil {
+				fc.in = in
+			}
+		}
+	}
+	if fc.in == nil && start {
+		fc.in = application.New(def, svc.Slug, validARS(r.URL.Query().Get("ars")), s.Now())
+		fc.fresh = true
+	}
+	if fc.in == nil {
+		return nil, errFormExpired
+	}
+	return fc, nil
+}
+
+// validARS keeps a regional key from a link only if it has the form of one.
+func validARS(ars string) string {
+	if len(ars) != 12 && len(ars) != 5 && len(ars) != 2 {
+		return ""
+	}
+	for _, c := range ars {
+		if c < '0' || c > '9' {
+			return ""
+		}
+	}
+	return ars
+}
+
+// saveForm writes the application back into the session and, for a
+// signed-in person, into the draft.
+func (s *Server) saveForm(w http.ResponseWriter, r *http.Request, fc *formContext) error {
+	fc.in.Updated = s.Now()
+	raw, err := fc.in.Encode()
+	if err != nil {
+		return err
+	}
+	sess := session.FromContext(r.Context())
+	sess.Set(formKey(fc.def.LeiKa), raw)
+	if err := s.Sessions.Save(r.Context(), w, sess); err != nil {
+		return err
+	}
+	if s.Uploads != nil {
+		// Proofs live as long as the application they belong to.
+		if err := s.Uploads.Extend(r.Context(), fc.in.ID); err != nil {
+			return err
+		}
+	}
+	if citizenFrom(r) != nil && s.Drafts != nil {
+		return s.Drafts.Save(r.Context(), &draft.Draft{ID: fc.in.ID, Owner: sess.Owner(), Service: fc.svc.Slug, Data: raw,
+			CreatedAt: fc.in.Created})
+	}
+	return nil
+}
+
+// formEntry is GET /{lang}/antrag/{leika}: the chapter list and the first
+// chapter that still needs answers.
+func (s *Server) formEntry(w http.ResponseWriter, r *http.Request) error {
+	fc, err := s.loadForm(r, true)
+	if err != nil {
+		return err
+	}
+	if ars := validARS(r.URL.Query().Get("ars")); ars != "" && ars != fc.in.ARS {
+		fc.in.ARS, fc.fresh = ars, true
+	}
+	if fc.fresh {
+		// The application begins here: it gets its place in the session.
+		if err := s.saveForm(w, r, fc); err != nil {
+			return err
+		}
+	}
+	first := fc.in.FirstOpen(fc.def, s.Now())
+	if first == "" {
+		first = fc.def.Chapters[len(fc.def.Chapters)-1].ID
+	}
+	return s.showChapter(w, r, fc, first, nil, http.StatusOK, true)
+}
+
+// formGone sends a person whose application is no longer in the session to
+// a new one, with a notice.
+func (s *Server) formGone(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, "/"+langOf(r).Code+"/antrag/"+r.PathValue("leika")+"?abgelaufen=1", http.StatusSeeOther)
+	return nil
+}
+
+// resumeDraft is reached from the personal area: the draft becomes the
+// application of this session again.
+func (s *Server) resumeDraft(w http.ResponseWriter, r *http.Request, svc *content.Service, id string) error {
+	id_ := citizenFrom(r)
+	if id_ == nil || s.Drafts == nil {
+		http.Redirect(w, r, "/"+langOf(r).Code+"/anmelden?"+url.Values{"weiter": {"/" + langOf(r).Code + "/konto"}}.Encode(), http.StatusSeeOther)
+		return nil
+	}
+	sess := session.FromContext(r.Context())
+	d, err := s.Drafts.Find(r.Context(), sess.Owner(), id)
+	if errors.Is(err, draft.ErrNotFound) || (err == nil && d.Service != svc.Slug) {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	for leika, def := range s.Forms {
+		if svcOf, ok := s.Catalogue.ByLeiKa(leika); ok && svcOf.Slug == svc.Slug {
+			if _, err := application.Decode(d.Data, def); err != nil {
+				return errFormExpired
+			}
+			sess.Set(formKey(leika), d.Data)
+			if err := s.Sessions.Save(r.Context(), w, sess); err != nil {
+				return err
+			}
+			http.Redirect(w, r, "/"+langOf(r).Code+"/antrag/"+leika, http.StatusSeeOther)
+			return nil
+		}
+	}
+	return errNotFound
+}
+
+// formChapterGet shows a chapter.
+func (s *Server) formChapterGet(w http.ResponseWriter, r *http.Request) error {
+	fc, err := s.loadForm(r, false)
+	if err == errFormExpired {
+		return s.formGone(w, r)
+	}
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("chapter")
+	if _, ok := fc.def.Chapter(id); !ok {
+		return errNotFound
+	}
+	if !fc.in.Reachable(fc.def, id, s.Now()) {
+		// A locked chapter: go to the first one that needs answers.
+		http.Redirect(w, r, fc.base+"/"+fc.in.FirstOpen(fc.def, s.Now()), http.StatusSeeOther)
+		return nil
+	}
+	return s.showChapter(w, r, fc, id, nil, http.StatusOK, false)
+}
+
+// formChapterPost takes a chapter's answers and acts on the button pressed.
+func (s *Server) formChapterPost(w http.ResponseWriter, r *http.Request) error {
+	fc, err := s.loadForm(r, true)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("chapter")
+	if _, ok := fc.def.Chapter(id); !ok {
+		return errNotFound
+	}
+	if fc.fresh {
+		// The session ended while the person was typing: what they sent is
+		// kept in a new application, and they are told.
+		s.readChapter(fc, id, r)
+		if err := s.saveForm(w, r, fc); err != nil {
+			return err
+		}
+		http.Redirect(w, r, fc.base+"?abgelaufen=1", http.StatusSeeOther)
+		return nil
+	}
+	if !fc.in.Reachable(fc.def, id, s.Now()) {
+		http.Redirect(w, r, fc.base+"/"+fc.in.FirstOpen(fc.def, s.Now()), http.StatusSeeOther)
+		return nil
+	}
+	open := s.readChapter(fc, id, r)
+	action := r.PostFormValue("aktion")
+	switch {
+	case strings.HasPrefix(action, "hinzufuegen:"):
+		g := strings.TrimPrefix(action, "hinzufuegen:")
+		if fc.def.AddEntry(g, fc.in.Answers) {
+			open[g+"."+strconv.Itoa(fc.in.Answers.Count(g)-1)] = true
+		}
+	case strings.HasPrefix(action, "entfernen:"):
+		g, idx, ok := strings.Cut(strings.TrimPrefix(action, "entfernen:"), ":")
+		if i, err := strconv.Atoi(idx); ok && err == nil {
+			fc.def.RemoveEntry(g, i, fc.in.Answers)
+			open = shiftOpen(open, g, i)
+		}
+	}
+	now := s.Now()
+	st, _ := fc.def.Evaluate(id, fc.in.Answers, now)
+	last := id == fc.def.Chapters[len(fc.def.Chapters)-1].ID
+	switch action {
+	case "zurueck":
+		// Back never validates and never loses what was typed.
+		if err := s.saveForm(w, r, fc); err != nil {
+			return err
+		}
+		prev := fc.in.Next(fc.def, id, -1, now)
+		if last && fc.in.ReadyToCheck(fc.def, now) {
+			prev = pageCheck
+		}
+		if prev == "" {
+			prev = id
+		}
+		http.Redirect(w, r, fc.base+"/"+prev, http.StatusSeeOther)
+		return nil
+	case "weiter", "speichern", "absenden":
+		if action == "speichern" {
+			if err := s.saveForm(w, r, fc); err != nil {
+				return err
+			}
+			http.Redirect(w, r, fc.base+"/"+id+"?gespeichert=1", http.StatusSeeOther)
+			return nil
+		}
+		consentErrs := s.consentProblems(r, fc, last && action == "absenden")
+		if len(st.Problems) == 0 && len(consentErrs) == 0 {
+			fc.in.Done[id] = true
+			if last && action == "absenden" {
+				return s.submit(w, r, fc)
+			}
+			if err := s.saveForm(w, r, fc); err != nil {
+				return err
+			}
+			next := fc.in.Next(fc.def, id, +1, now)
+			if next == fc.def.Chapters[len(fc.def.Chapters)-1].ID || next == "" {
+				next = pageCheck
+			}
+			http.Redirect(w, r, fc.base+"/"+next, http.StatusSeeOther)
+			return nil
+		}
+		delete(fc.in.Done, id)
+		if err := s.saveForm(w, r, fc); err != nil {
+			return err
+		}
+		v := s.newView(r, "")
+		for _, p := range st.Problems {
+			v.Errors = append(v.Errors, FieldMessage{Field: problemTarget(fc.def, p.Path), Message: problemText(v, p)})
+		}
+		v.Errors = append(v.Errors, consentErrs...)
+		for _, p := range st.Problems {
+			if g, i := groupEntryOf(p.Path); g != "" {
+				open[g+"."+strconv.Itoa(i)] = true
+			}
+		}
+		return s.showChapterView(w, r, v, fc, id, open, http.StatusUnprocessableEntity, false)
+	}
+	// "Aktualisieren", adding or removing an entry: show the chapter again
+	// with what now applies, without error messages.
+	if err := s.saveForm(w, r, fc); err != nil {
+		return err
+	}
+	if r.Header.Get("X-Fragment") == "1" {
+		return s.renderChapterFragment(w, r, fc, id, open)
+	}
+	return s.showChapter(w, r, fc, id, open, http.StatusOK, false)
+}
+
+// problemTarget is the id an error-summary link jumps to: the field, or for
+// a group without enough entries its add button.
+func problemTarget(def *form.Definition, path string) string {
+	if f, ok := def.FieldByPath(path); ok && f.Kind == "group" {
+		return form.HTMLID(path) + "-add"
+	}
+	return form.HTMLID(path)
+}
+
+func problemText(v *View, p form.Problem) string {
+	if p.Key != "" {
+		return v.T(p.Key)
+	}
+	return p.Text.In(v.Lang.Code)
+}
+
+// shiftOpen keeps the open entries of a group in step after entry i was removed.
+func shiftOpen(open map[string]bool, group string, i int) map[string]bool {
+	out := map[string]bool{}
+	for k := range open {
+		g, idx := groupEntryOf(k + ".x")
+		switch {
+		case g != group || idx < i:
+			out[k] = true
+		case idx > i:
+			out[group+"."+strconv.Itoa(idx-1)] = true
+		}
+	}
+	return out
+}
+
+// readChapter copies the posted values of this chapter's fields into the
+// answers; the evaluation then cleans and checks them. Entries of
+// repeatable groups that were shown folded are not in the post and keep
+// their answers. It returns the entries that were shown open.
+func (s *Server) readChapter(fc *formContext, chapterID string, r *http.Request) map[string]bool {
+	open := map[string]bool{}
+	for _, k := range r.PostForm["offen"] {
+		open[k] = true
+	}
+	st, _ := fc.def.Evaluate(chapterID, copyAnswers(fc.in.Answers), s.Now())
+	for _, it := range st.Items {
+		// Every field of the chapter is read, visible or not: whether a
+		// field shows depends on the answers being posted now, and the
+		// evaluation afterwards clears what stays hidden.
+		if it.Path == "" {
+			continue
+		}
+		f, _ := fc.def.FieldByPath(it.Field)
+		if f == nil || f.Kind == "group" || f.Kind == "file" {
+			continue
+		}
+		if g, i := groupEntryOf(it.Path); g != "" && !open[g+"."+strconv.Itoa(i)] {
+			continue
+		}
+		vals := r.PostForm[it.Path]
+		switch {
+		case f.Kind == "multichoice":
+			fc.in.Answers[it.Path] = strings.Join(vals, "\n")
+		case len(vals) > 0:
+			fc.in.Answers[it.Path] = vals[0]
+		default:
+			delete(fc.in.Answers, it.Path)
+		}
+	}
+	return open
+}
+
+func copyAnswers(a form.Answers) form.Answers {
+	b := form.Answers{}
+	for k, v := range a {
+		b[k] = v
+	}
+	return b
+}
+
+// Template data of a chapter page.
+type formPage struct {
+	ServiceTitle string
+	Chapter      *form.ChapterState
+	Number       int // 1-based position of the chapter
+	Total        int
+	Help         string
+	Chapters     []chapterLink
+	Items        []renderedItem
+	Action       string
+	Base         string
+	First, Last  bool
+	Signed       bool      // signed in: drafts are kept
+	Saved        bool      // "Speichern" was pressed
+	KeptUntil    time.Time // the draft's deadline
+	Open         []string  // entries shown open (posted back)
+	Consent      *consentView
+	Uploads      *uploadView
+	Expired      bool   // a new application after the session had ended
+	Uploaded     string // message key after an upload or removal
+}
+
+type chapterLink struct {
+	ID, Title, State, Href string
+	Number                 int
+}
+
+type renderedItem struct {
+	Info    string
+	HTML    template.HTML
+	Group   *groupView
+	Upload  *uploadSlot
+	Visible bool
+}
+
+type groupView struct {
+	Path, AddID string
+	Title       string
+	Entries     []groupEntry
+	Add         bool
+	AddLabel    string
+	Error       string
+}
+
+type groupEntry struct {
+	Index   int
+	Key     string // "einkommen.1", posted back while open
+	Title   string
+	Open    bool
+	Summary string
+	HTML    template.HTML
+}
+
+// consentView is the consent block of the last chapter.
+type consentView struct {
+	Terms, Postkorb   bool
+	Signed            bool
+	TermsErr          string
+	Office            *office.Match
+	OfficeProblem     string // message key when no office can receive it
+	OfficeAlternative *office.Match
+}
+
+func (s *Server) showChapter(w http.ResponseWriter, r *http.Request, fc *formContext, id string, open map[string]bool, status int, entry bool) error {
+	return s.showChapterView(w, r, s.newView(r, ""), fc, id, open, status, entry)
+}
+
+func (s *Server) buildChapter(r *http.Request, v *View, fc *formContext, id string, open map[string]bool) (*formPage, error) {
+	lang := v.Lang.Code
+	now := s.Now()
+	st, _ := fc.def.Evaluate(id, fc.in.Answers, now)
+	p := &formPage{ServiceTitle: fc.svc.View(lang).Title, Chapter: st, Help: st.Help.In(lang), Base: fc.base,
+		Action: fc.base + "/" + id, Signed: citizenFrom(r) != nil, Saved: r.URL.Query().Get("gespeichert") == "1",
+		Expired: r.URL.Query().Get("abgelaufen") == "1"}
+	switch q := r.URL.Query(); {
+	case q.Get("hochgeladen") == "1":
+		p.Uploaded = "upload.done"
+	case q.Get("gehalten") == "1":
+		p.Uploaded = "upload.held"
+	case q.Get("entfernt") == "1":
+		p.Uploaded = "upload.removed"
+	}
+	if p.Signed {
+		p.KeptUntil = fc.in.Updated.Add(draft.Lifetime)
+	}
+	for i, c := range fc.in.Chapters(fc.def, id, now) {
+		p.Chapters = append(p.Chapters, chapterLink{ID: c.ID, Title: c.Title.In(lang), State: string(c.Status),
+			Href: fc.base + "/" + c.ID, Number: i + 1})
+		if c.ID == id {
+			p.Number = i + 1
+		}
+	}
+	p.Total = len(fc.def.Chapters)
+	p.First, p.Last = p.Number == 1, p.Number == p.Total
+	errs := map[string]string{}
+	for _, e := range v.Errors {
+		if _, dup := errs[e.Field]; !dup {
+			errs[e.Field] = e.Message
+		}
+	}
+	if open == nil {
+		open = map[string]bool{}
+	}
+	if k := r.URL.Query().Get("bearbeiten"); k != "" {
+		open[k] = true
+	}
+	p.Items = s.renderItems(fc, st, errs, open, v)
+	for k := range open {
+		p.Open = append(p.Open, k)
+	}
+	if p.Last {
+		c, err := s.consentView(r, fc, v)
+		if err != nil {
+			return nil, err
+		}
+		p.Consent = c
+	}
+	if hasUploads(fc.def, st) {
+		u, err := s.uploadView(r, fc, st, v, errs)
+		if err != nil {
+			return nil, err
+		}
+		p.Uploads = u
+		for i := range p.Items {
+			if p.Items[i].Upload != nil {
+				p.Items[i].Upload = u.slot(p.Items[i].Upload.Slot, p.Items[i].Upload.Label)
+			}
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) showChapterView(w http.ResponseWriter, r *http.Request, v *View, fc *formContext, id string, open map[string]bool, status int, entry bool) error {
+	p, err := s.buildChapter(r, v, fc, id, open)
+	if err != nil {
+		return err
+	}
+	if entry {
+		// The entry page is the first chapter: its form posts to the chapter.
+		p.Action = fc.base + "/" + id
+	}
+	v.Title = p.Chapter.Title.In(v.Lang.Code) + " – " + p.ServiceTitle
+	v.Data = p
+	v.NoFeedback = true
+	return s.render(w, r, status, "form_chapter", v)
+}
+
+// renderChapterFragment answers the script's in-place update with the inner
+// part of the chapter form only.
+func (s *Server) renderChapterFragment(w http.ResponseWriter, r *http.Request, fc *formContext, id string, open map[string]bool) error {
+	v := s.newView(r, "")
+	p, err := s.buildChapter(r, v, fc, id, open)
+	if err != nil {
+		return err
+	}
+	v.Data = p
+	t := s.tmpl.pages["form_chapter"]
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	return t.ExecuteTemplate(w, "chapter_fields", v)
+}
+
+func (s *Server) renderItems(fc *formContext, st *form.ChapterState, errs map[string]string, open map[string]bool, v *View) []renderedItem {
+	lang := v.Lang.Code
+	var out []renderedItem
+	groups := map[string]*groupView{}
+	var summary []form.SummaryChapter
+	for _, it := range st.Items {
+		if !it.Visible {
+			continue
+		}
+		if it.Field == "" {
+			out = append(out, renderedItem{Info: it.Info.In(lang)})
+			continue
+		}
+		f, _ := fc.def.FieldByPath(it.Field)
+		if f.Kind == "group" {
+			g := &groupView{Path: it.Path, AddID: form.HTMLID(it.Path) + "-add", Title: it.Label.In(lang),
+				Add: f.Max == nil || float64(fc.in.Answers.Count(it.Path)) < *f.Max, Error: errs[form.HTMLID(it.Path)+"-add"]}
+			g.AddLabel = v.T("form.entry.add")
+			if g.Title != "" {
+				g.AddLabel = v.T("form.entry.add_to", "group", g.Title)
+			}
+			for i := 0; i < fc.in.Answers.Count(it.Path); i++ {
+				key := it.Path + "." + strconv.Itoa(i)
+				g.Entries = append(g.Entries, groupEntry{Index: i, Key: key, Title: v.T("form.entry", "n", i+1)})
+			}
+			groups[it.Path] = g
+			out = append(out, renderedItem{Group: g})
+			continue
+		}
+		if f.Kind == "file" {
+			out = append(out, renderedItem{Upload: &uploadSlot{Slot: it.Path, Label: it.Label.In(lang)}})
+			continue
+		}
+		fv := form.FieldView{ID: form.HTMLID(it.Path), Name: it.Path, Label: it.Label.In(lang), Hint: it.Hint.In(lang),
+			Error: errs[form.HTMLID(it.Path)], Value: fc.in.Answers[it.Path], Required: it.Required, Lang: lang, Live: fc.def.Triggers(it.Field),
+			RequiredText: v.T("form.required"), OptionalText: v.T("form.optional"), YesText: v.T("form.yes"), NoText: v.T("form.no")}
+		selected := map[string]bool{}
+		for _, x := range strings.Split(fc.in.Answers[it.Path], "\n") {
+			selected[x] = true
+		}
+		for _, c := range fc.def.CodeLists[f.CodeList] {
+			fv.Codes = append(fv.Codes, form.CodeView{Value: c.Value, Label: c.Label.In(lang), Checked: selected[c.Value]})
+		}
+		h, err := form.RenderHTML(f.Kind, fv)
+		if err != nil {
+			continue
+		}
+		// Fields of a repeatable group go into their entry.
+		if g, idx := groupEntryOf(it.Path); g != "" {
+			if gv := groups[g]; gv != nil && idx < len(gv.Entries) {
+				gv.Entries[idx].HTML += h
+				if fv.Error != "" || !entryFilled(fc.in.Answers, gv.Entries[idx].Key) {
+					open[gv.Entries[idx].Key] = true
+				}
+				continue
+			}
+		}
+		out = append(out, renderedItem{HTML: h})
+	}
+	// Entries that are complete and not being changed are shown folded, as a
+	// line with their answers and a change link.
+	for _, g := range groups {
+		for i := range g.Entries {
+			e := &g.Entries[i]
+			e.Open = open[e.Key]
+			if e.Open {
+				continue
+			}
+			if summary == nil {
+				summary = fc.def.SummaryOf(st.ID, fc.in.Answers, lang, s.Now())
+			}
+			e.Summary = entrySummary(summary, e.Key)
+		}
+	}
+	return out
+}
+
+// entryFilled reports whether an entry has any answer yet.
+func entryFilled(a form.Answers, key string) bool {
+	for k, v := range a {
+		if strings.HasPrefix(k, key+".") && v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// entrySummary is the folded line of an entry: its first answers.
+func entrySummary(chapters []form.SummaryChapter, key string) string {
+	var parts []string
+	for _, c := range chapters {
+		for _, row := range c.Rows {
+			if strings.HasPrefix(row.Path, key+".") && len(parts) < 3 {
+				parts = append(parts, row.Value)
+			}
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// groupEntryOf splits "einkommen.1.betrag" into ("einkommen", 1).
+func groupEntryOf(path string) (string, int) {
+	parts := strings.Split(path, ".")
+	for i, p := range parts {
+		if n, err := strconv.Atoi(p); err == nil && i > 0 && i < len(parts)-1 {
+			return strings.Join(parts[:i], "."), n
+		}
+	}
+	return "", 0
+}
+
+// formCheck is the check-your-answers page with change links into each
+// chapter, before the consent step.
+func (s *Server) formCheck(w http.ResponseWriter, r *http.Request) error {
+	fc, err := s.loadForm(r, false)
+	if err == errFormExpired {
+		return s.formGone(w, r)
+	}
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	if !fc.in.ReadyToCheck(fc.def, now) {
+		http.Redirect(w, r, fc.base+"/"+fc.in.FirstOpen(fc.def, now), http.StatusSeeOther)
+		return nil
+	}
+	v := s.newView(r, "")
+	lang := v.Lang.Code
+	last := fc.def.Chapters[len(fc.def.Chapters)-1]
+	chapters := fc.def.Summary(fc.in.Answers, lang, now)
+	files, err := s.uploadList(r, fc.in.ID)
+	if err != nil {
+		return err
+	}
+	var links []chapterLink
+	for i, c := range fc.in.Chapters(fc.def, pageCheck, now) {
+		links = append(links, chapterLink{ID: c.ID, Title: c.Title.In(lang), State: string(c.Status), Href: fc.base + "/" + c.ID, Number: i + 1})
+	}
+	upCh := uploadChapter(fc.def)
+	var out []summaryChapterView
+	for _, c := range chapters[:len(chapters)-1] {
+		cv := summaryChapterView{ID: c.ID, Title: c.Title, Applicable: c.Applicable, Href: fc.base + "/" + c.ID}
+		for _, row := range c.Rows {
+			href := cv.Href + "#" + form.HTMLID(row.Path)
+			if g, i := groupEntryOf(row.Path); g != "" {
+				href = cv.Href + "?bearbeiten=" + url.QueryEscape(g+"."+strconv.Itoa(i)) + "#" + form.HTMLID(row.Path)
+			}
+			cv.Rows = append(cv.Rows, summaryRowView{Label: row.Label, Value: row.Value, Href: href})
+		}
+		if c.ID == upCh {
+			for _, f := range files {
+				f.Size = humanSize(v, f.bytes)
+				cv.Files = append(cv.Files, f.uploadFile)
+			}
+		}
+		out = append(out, cv)
+	}
+	v.Title = v.T("form.summary.title") + " – " + fc.svc.View(lang).Title
+	v.Data = map[string]any{"Chapters": out, "Next": fc.base + "/" + last.ID, "PDF": fc.base + "/pdf",
+		"Links": links, "ServiceTitle": fc.svc.View(lang).Title}
+	v.NoFeedback = true
+	return s.render(w, r, http.StatusOK, "form_summary", v)
+}
+
+type summaryChapterView struct {
+	ID, Title, Href string
+	Applicable      bool
+	Rows            []summaryRowView
+	Files           []uploadFile
+}
+
+type summaryRowView struct{ Label, Value, Href string }
+
+// consentView prepares the consent block and the office that receives the
+// application.
+func (s *Server) consentView(r *http.Request, fc *formContext, v *View) (*consentView, error) {
+	c := &consentView{Signed: citizenFrom(r) != nil, Terms: r.PostFormValue("nutzungsbedingungen") == "ja",
+		Postkorb: r.PostFormValue("postkorb") == "ja", TermsErr: v.ErrorFor("f-nutzungsbedingungen")}
+	m, alt, problem, err := s.officeFor(r, fc)
+	if err != nil {
+		return nil, err
+	}
+	c.Office, c.OfficeAlternative, c.OfficeProblem = m, alt, problem
+	return c, nil
+}
+
+// consentProblems checks the consent step when the person sends.
+func (s *Server) consentProblems(r *http.Request, fc *formContext, sending bool) []FieldMessage {
+	if !sending {
+		return nil
+	}
+	v := s.newView(r, "")
+	var out []FieldMessage
+	if r.PostFormValue("nutzungsbedingungen") != "ja" {
+		out = append(out, FieldMessage{Field: "f-nutzungsbedingungen", Message: v.T("form.consent.terms_required")})
+	}
+	if m, _, problem, err := s.officeFor(r, fc); err == nil && (m == nil || problem != "") {
+		out = append(out, FieldMessage{Field: "stelle", Message: v.T("form.office.none_short")})
+	}
+	return out
+}
+
+// officeFor finds the office that receives the application: the place chosen
+// before the application started, else the applicant's address. Only an
+// office that takes applications on the platform (Fall 1) will do; otherwise
+// the person is told where to turn instead.
+func (s *Server) officeFor(r *http.Request, fc *formContext) (m, alt *office.Match, problem string, err error) {
+	ars := fc.in.ARS
+	if ars == "" {
+		q := strings.TrimSpace(fc.in.Answers["adresse.plz"] + " " + fc.in.Answers["adresse.ort"])
+		if res, lerr := s.Places.Lookup(q, 5); lerr == nil && len(res.Places) > 0 {
+			ars, _ = s.Places.ARS(res.Places[0])
+		} else if res, lerr := s.Places.Lookup(fc.in.Answers["adresse.plz"], 5); lerr == nil && len(res.Places) == 1 {
+			ars, _ = s.Places.ARS(res.Places[0])
+		}
+	}
+	if ars == "" {
+		return nil, nil, "form.office.unknown", nil
+	}
+	ms, err := s.Offices.Find(r.Context(), fc.svc.LeiKaIDs(), ars, true)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	for i := range ms {
+		if ms[i].Case == office.CaseApplyHere {
+			return &ms[i], nil, "", nil
+		}
+	}
+	if len(ms) > 0 {
+		return nil, &ms[0], "form.office.not_online", nil
+	}
+	return nil, nil, "form.office.unknown", nil
+}
+
+// submit hands the finished application to delivery and shows the receipt.
+func (s *Server) submit(w http.ResponseWriter, r *http.Request, fc *formContext) error {
+	now := s.Now()
+	m, _, problem, err := s.officeFor(r, fc)
+	if err != nil {
+		return err
+	}
+	if m == nil || problem != "" {
+		return s.showChapter(w, r, fc, fc.def.Chapters[len(fc.def.Chapters)-1].ID, nil, http.StatusUnprocessableEntity, false)
+	}
+	files, err := s.uploadList(r, fc.in.ID)
+	if err != nil {
+		return err
+	}
+	sub := application.Submission{OfficeID: m.Office.ID, Lang: fc.lang, PostkorbConsent: r.PostFormValue("postkorb") == "ja"}
+	for _, f := range files {
+		if f.Pending {
+			v := s.newView(r, "")
+			v.Errors = []FieldMessage{{Field: form.HTMLID(f.Slot), Message: v.T("upload.pending_block")}}
+			return s.showChapterView(w, r, v, fc, uploadChapter(fc.def), nil, http.StatusUnprocessableEntity, false)
+		}
+		sub.Uploads = append(sub.Uploads, f.ID)
+	}
+	sess := session.FromContext(r.Context())
+	if id := citizenFrom(r); id != nil {
+		sub.Owner, sub.Level = sess.Owner(), id.Level.Key()
+		if sub.PostkorbConsent {
+			sub.PostkorbHandle = id.PostkorbHandle
+		}
+	}
+	done, err := application.Submit(r.Context(), s.Delivery, fc.def, fc.in, sub, now)
+	var inc *application.ErrIncomplete
+	if errors.As(err, &inc) {
+		// Something earlier no longer holds: back to that chapter with its messages.
+		http.Redirect(w, r, fc.base+"/"+inc.Problems[0].Chapter, http.StatusSeeOther)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// The application now lives in the outbox only: it leaves the session
+	// and the drafts. The receipt may be read in this session for a while.
+	sess.Delete(formKey(fc.def.LeiKa))
+	sess.Set(receiptKey(done.ID), strconv.FormatInt(now.Add(ReceiptLifetime).Unix(), 10))
+	if err := s.Sessions.Save(r.Context(), w, sess); err != nil {
+		return err
+	}
+	if sub.Owner != "" && s.Drafts != nil {
+		if err := s.Drafts.Delete(r.Context(), sub.Owner, done.ID); err != nil && !errors.Is(err, draft.ErrNotFound) {
+			return err
+		}
+	}
+	s.Log.Info("application submitted", "request_id", requestID(r), "leika", done.LeiKa, "uploads", len(done.Uploads))
+	http.Redirect(w, r, fc.base+"/eingang/"+done.ID, http.StatusSeeOther)
+	return nil
+}
+
+// ReceiptLifetime is how long the receipt and its downloads stay available
+// in the session that sent the application (seed: "nur für kurze Zeit").
+const ReceiptLifetime = time.Hour
+
+func receiptKey(id string) string { return "eingang:" + id }
+
+// receiptAllowed reports whether this session sent the application and the
+// receipt has not expired.
+func (s *Server) receiptAllowed(r *http.Request, id string) bool {
+	sess := session.FromContext(r.Context())
+	if sess == nil {
+		return false
+	}
+	until, err := strconv.ParseInt(sess.Get(receiptKey(id)), 10, 64)
+	return err == nil && s.Now().Unix() < until
+}
+
+// formReceipt shows number, time and office of a sent application.
+func (s *Server) formReceipt(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if !s.receiptAllowed(r, id) {
+		return errReceiptGone
+	}
+	sub, err := s.Submissions.FindSubmission(r.Context(), id)
+	if errors.Is(err, application.ErrNotFound) {
+		return errReceiptGone
+	}
+	if err != nil {
+		return err
+	}
+	svc, ok := s.Catalogue.ByLeiKa(sub.LeiKa)
+	if !ok {
+		return errNotFound
+	}
+	v := s.newView(r, "")
+	o, err := s.OfficeStore.FindOffice(r.Context(), sub.OfficeID)
+	if err != nil {
+		return err
+	}
+	v.Title = v.T("form.receipt.title")
+	v.Data = map[string]any{"Sub": sub, "Service": svc.View(v.Lang.Code).Title, "Office": o, "Signed": citizenFrom(r) != nil,
+		"PDF":   "/" + v.Lang.Code + "/antrag/" + sub.LeiKa + "/eingang/" + sub.ID + "/antrag.pdf",
+		"Until": s.Now().Add(ReceiptLifetime)}
+	v.NoFeedback = false
+	return s.render(w, r, http.StatusOK, "form_receipt", v)
+}
+
+// documentTexts are the PDF's words in the reader's language.
+func documentTexts(v *View, serviceTitle string, sent bool) application.DocumentTexts {
+	t := application.DocumentTexts{Title: v.T("pdf.title", "service", serviceTitle), Number: v.T("form.receipt.number"),
+		Time: v.T("pdf.time"), Office: v.T("form.receipt.office"), Status: v.T("form.receipt.status"),
+		NotApplicable: v.T("form.chapter.na"), Files: v.T("pdf.file"), Footer: v.T("site.name"),
+		PageLabel: func(page, total int) string { return v.T("pdf.page", "n", page, "total", total) }}
+	if sent {
+		t.StatusValue = v.T("form.receipt.status.submitted")
+	} else {
+		t.Subtitle = v.T("pdf.draft")
+		t.StatusValue = v.T("pdf.status.draft")
+	}
+	return t
+}
+
+// formPDF is "Als PDF herunterladen": the application as it stands now.
+func (s *Server) formPDF(w http.ResponseWriter, r *http.Request) error {
+	fc, err := s.loadForm(r, false)
+	if err == errFormExpired {
+		return s.formGone(w, r)
+	}
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "")
+	work := copyAnswers(fc.in.Answers)
+	officeName := ""
+	if m, _, _, err := s.officeFor(r, fc); err == nil && m != nil {
+		officeName = m.Office.Name
+	}
+	files, err := s.uploadList(r, fc.in.ID)
+	if err != nil {
+		return err
+	}
+	doc := application.Document(fc.def, work, v.Lang.Code, documentTexts(v, fc.svc.View(v.Lang.Code).Title, false),
+		fc.in.ID, officeName, s.Now(), fileNames(files), uploadChapter(fc.def))
+	return s.writePDF(w, "antrag-entwurf.pdf", doc)
+}
+
+// formReceiptPDF is the sent application as a PDF, for the receipt's session.
+func (s *Server) formReceiptPDF(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if !s.receiptAllowed(r, id) {
+		return errReceiptGone
+	}
+	sub, err := s.Submissions.FindSubmission(r.Context(), id)
+	if errors.Is(err, application.ErrNotFound) {
+		return errReceiptGone
+	}
+	if err != nil {
+		return err
+	}
+	def, ok := s.Forms[sub.LeiKa]
+	svc, ok2 := s.Catalogue.ByLeiKa(sub.LeiKa)
+	if !ok || !ok2 || def.Version != sub.Version {
+		return errNotFound
+	}
+	v := s.newView(r, "")
+	o, err := s.OfficeStore.FindOffice(r.Context(), sub.OfficeID)
+	if err != nil {
+		return err
+	}
+	files, err := s.uploadList(r, sub.ID)
+	if err != nil {
+		return err
+	}
+	doc := application.Document(def, sub.Answers, v.Lang.Code, documentTexts(v, svc.View(v.Lang.Code).Title, true),
+		sub.ID, o.Name, sub.SubmittedAt, fileNames(files), uploadChapter(def))
+	return s.writePDF(w, "antrag-"+sub.ID+".pdf", doc)
+}
+
+func fileNames(files []listedFile) []application.FileName {
+	out := make([]application.FileName, 0, len(files))
+	for _, f := range files {
+		out = append(out, application.FileName{Slot: f.Slot, Name: f.Name})
+	}
+	return out
+}
+
+// writePDF renders into a buffer first, so that a rendering error still
+// becomes an error page and not half a file.
+func (s *Server) writePDF(w http.ResponseWriter, name string, doc pdf.Document) error {
+	var buf bytes.Buffer
+	if err := pdf.Render(&buf, doc); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	_, err := w.Write(buf.Bytes())
+	return err
+}
