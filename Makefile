@@ -61,6 +61,12 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzExpr -fuzztime 20s ./internal/form/
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 20s ./internal/form/
 	$(GO) test -run '^$$' -fuzz FuzzKinds -fuzztime 20s ./internal/form/
+	$(GO) test -run '^$$' -fuzz FuzzRenderHTML -fuzztime 20s ./internal/form/
+	$(GO) test -run '^$$' -fuzz FuzzRender -fuzztime 20s ./internal/pdf/
+	$(GO) test -run '^$$' -fuzz FuzzText -fuzztime 20s ./internal/pdf/
+	$(GO) test -run '^$$' -fuzz FuzzSniff -fuzztime 20s ./internal/upload/
+	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime 20s ./internal/upload/
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 20s ./internal/application/
 
 assets:
 	bash scripts/build-assets.sh

@@ -429,3 +429,30 @@ func TestSignedInDraftIsKeptAndResumed(t *testing.T) {
 		t.Fatalf("someone else's draft: %d", p.status)
 	}
 }
+
+// TestChapterShownAgainIsNeverStale: a chapter shown twice without a change
+// is the same page (it may come from the state cache); after any change it
+// shows the change, and another visitor never sees it.
+func TestChapterShownAgainIsNeverStale(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	base := "/de/antrag/" + hzl
+	token := b.get(base).csrf(t)
+	first, again := b.get(base+"/antragsteller"), b.get(base+"/antragsteller")
+	if first.status != 200 || first.body != again.body {
+		t.Fatal("the same chapter without a change differs")
+	}
+	b.post(base+"/antragsteller", chapterForm(token, "aktualisieren", "person.vorname", "Özgül"))
+	b.get(base+"/antragsteller").mustContain(t, `value="Özgül"`)
+	b.post(base+"/antragsteller", chapterForm(token, "aktualisieren", "person.vorname", "Erika"))
+	p := b.get(base + "/antragsteller")
+	p.mustContain(t, `value="Erika"`)
+	if strings.Contains(p.body, "Özgül") {
+		t.Fatal("an old answer is shown")
+	}
+	other := newBrowser(t, in.base)
+	other.get(base)
+	if strings.Contains(other.get(base+"/antragsteller").body, "Erika") {
+		t.Fatal("another visitor sees the answers")
+	}
+}

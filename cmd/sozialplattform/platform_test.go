@@ -19,7 +19,8 @@ var publicPaths = []string{"/", "/impressum", "/datenschutz", "/datenschutz/loes
 	"/barrierefreiheit", "/hilfe", "/leistungen", "/leistungsfinder", "/zustaendige-stelle", "/antrag", "/beratung",
 	"/anmelden", "/intern/anmelden", "/feedback/danke", "/barrierefreiheit/danke", "/dev/post",
 	"/suche", "/suche?q=Sozialhilfe", "/leistungen/hilfe-zum-lebensunterhalt", "/leistungen/hilfe-zum-lebensunterhalt?ort=53840",
-	"/leistungen/kindergeld", "/leistungen/suchtberatung", "/antrag/hilfe-zum-lebensunterhalt?ars=053820068068"}
+	"/leistungen/kindergeld", "/leistungen/suchtberatung", "/antrag/hilfe-zum-lebensunterhalt?ars=053820068068",
+	"/antrag/99107012017000"}
 
 // statePaths show the other states of the office finder (Fall 2, Fall 3, a
 // choice of places, bad input); the browser tests check them too.

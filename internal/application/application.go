@@ -10,10 +10,12 @@ package application
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -78,6 +80,16 @@ func Decode(s string, def *form.Definition) (*Instance, error) {
 	if in.Done == nil {
 		in.Done = map[string]bool{}
 	}
+	// Entry counts beyond a group's maximum are not something the pages
+	// write; such state was tampered with.
+	for k := range in.Answers {
+		if group, ok := strings.CutSuffix(k, ".#"); ok {
+			f, known := def.FieldByPath(group)
+			if !known || f.Kind != "group" || (f.Max != nil && float64(in.Answers.Count(group)) > *f.Max) {
+				return nil, ErrStale
+			}
+		}
+	}
 	return &in, nil
 }
 
@@ -131,16 +143,22 @@ func (in *Instance) Chapters(def *form.Definition, current string, today time.Ti
 	return out
 }
 
+// Fingerprint identifies the state of the application on a day: equal
+// fingerprints mean equal answers, ticks and chapter list.
+func (in *Instance) Fingerprint(today time.Time) uint64 { return in.fingerprint(today) }
+
 // fingerprint sums a hash of every answer and tick: independent of map
 // order, and cheap next to evaluating ten chapters.
 func (in *Instance) fingerprint(today time.Time) uint64 {
 	var sum uint64
 	h := fnv.New64a()
+	var n [8]byte
 	add := func(parts ...string) {
 		h.Reset()
 		for _, p := range parts {
+			binary.LittleEndian.PutUint64(n[:], uint64(len(p)))
+			h.Write(n[:]) // length-prefixed: no two splits of a string collide
 			h.Write([]byte(p))
-			h.Write([]byte{0})
 		}
 		sum += h.Sum64()
 	}
@@ -205,6 +223,9 @@ func (in *Instance) FirstOpen(def *form.Definition, today time.Time) string {
 // done: then the check-your-answers page may be shown.
 func (in *Instance) ReadyToCheck(def *form.Definition, today time.Time) bool {
 	cs := in.Chapters(def, "", today)
+	if len(cs) == 0 {
+		return false
+	}
 	for _, c := range cs[:len(cs)-1] {
 		if c.Status != Done && c.Status != NotApplicable {
 			return false

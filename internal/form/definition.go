@@ -305,6 +305,9 @@ func (d *Definition) check() Errors {
 	if d.Service == "" || len(d.LeiKa) != 14 || d.Version < 1 {
 		add(1, "service, a 14-digit leika and a version ≥ 1 are required")
 	}
+	if len(d.Chapters) == 0 {
+		add(1, "a form needs at least one chapter")
+	}
 	d.byID = map[string]*Field{}
 	var walk func(fs []*Field, prefix string)
 	walk = func(fs []*Field, prefix string) {

@@ -71,3 +71,11 @@ func FuzzLoad(f *testing.F) {
 		_, _ = Load(strings.NewReader(src), "fuzz.yaml")
 	})
 }
+
+// TestLoadRefusesAFormWithoutChapters: there would be nothing to fill in.
+func TestLoadRefusesAFormWithoutChapters(t *testing.T) {
+	_, err := Load(strings.NewReader("service: x\nleika: \"99000000000009\"\nversion: 1\n"), "empty.yaml")
+	if err == nil || !strings.Contains(err.Error(), "at least one chapter") {
+		t.Fatalf("%v", err)
+	}
+}

@@ -1,7 +1,6 @@
 package form
 
 import (
-	"bytes"
 	"html/template"
 	"strconv"
 	"strings"
@@ -37,17 +36,37 @@ func HTMLID(path string) string { return "f-" + strings.ReplaceAll(path, ".", "-
 
 // RenderHTML renders a field instance with the kind's markup: label, hint,
 // error beside the field, the control with aria-describedby/aria-invalid.
+// An unknown kind is rendered as "text". The error is always nil; it stays
+// in the signature for callers that rendered with templates before.
+//
+// The markup is written by hand (it was html/template once; the templates
+// live on as the reference in html_bench_test.go, which checks that the
+// output is byte-identical). Every dynamic value is escaped with
+// writeEscaped, which reproduces html/template's escaping for element
+// text, RCDATA (textarea) and quoted attribute values.
 func RenderHTML(kind string, v FieldView) (template.HTML, error) {
-	t, ok := fieldTemplates[kind]
-	if !ok {
-		t = fieldTemplates["text"]
-	}
 	v.Value = DisplayValue(kind, v.Value)
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, v); err != nil {
-		return "", err
+	var b strings.Builder
+	b.Grow(sizeHint(&v))
+	switch kind {
+	case "longtext":
+		renderLongtext(&b, &v)
+	case "yesno":
+		renderYesNo(&b, &v)
+	case "choice":
+		renderChoice(&b, &v, `<div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="`)
+	case "multichoice":
+		renderChoice(&b, &v, `<div class="kern-form-check"><input class="kern-form-check__checkbox" type="checkbox" id="`)
+	case "codelist":
+		renderCodelist(&b, &v)
+	default:
+		in, ok := inputKinds[kind]
+		if !ok {
+			in = inputKinds["text"]
+		}
+		renderInput(&b, &v, in)
 	}
-	return template.HTML(buf.String()), nil
+	return template.HTML(b.String()), nil
 }
 
 // DisplayValue formats a normalised value back the way people write it
@@ -84,62 +103,282 @@ func DisplayValue(kind, v string) string {
 	return v
 }
 
-const labelBlock = `<label class="kern-label" for="{{.ID}}">{{.Label}}{{if .Required}} <span aria-hidden="true">*</span><span class="kern-sr-only">{{.RequiredText}}</span>{{else}} <span class="kern-label__optional">{{.OptionalText}}</span>{{end}}</label>
-{{if .Hint}}<div class="kern-hint" id="{{.ID}}-hint">{{.Hint}}</div>{{end}}
-{{if .Error}}<p class="kern-error" id="{{.ID}}-error"><span class="kern-icon kern-icon--danger kern-icon--small" aria-hidden="true"></span><span class="kern-body">{{.Error}}</span></p>{{end}}
-`
-
-const describedBy = `{{if or .Hint .Error}} aria-describedby="{{if .Hint}}{{.ID}}-hint{{end}}{{if .Error}} {{.ID}}-error{{end}}"{{end}}{{if .Error}} aria-invalid="true"{{end}}`
-
-func inputTemplate(typ, extra string) string {
-	return `<div class="kern-form-input"{{if .Live}} data-live{{end}}>
-` + labelBlock + `<input class="kern-form-input__input{{if .Error}} kern-form-input__input--error{{end}}" type="` + typ + `" id="{{.ID}}" name="{{.Name}}" value="{{.Value}}"` + extra + describedBy + `>
-</div>
-`
+// htmlEscapes is html/template's htmlReplacementTable, which it applies to
+// element text, RCDATA and quoted attribute values alike (the contexts this
+// file writes dynamic values into): NUL becomes U+FFFD, and " & ' + < > become
+// references. Everything else, including invalid UTF-8, passes unchanged.
+// All these are ASCII, and ASCII bytes never occur inside a multi-byte UTF-8
+// sequence (html/template decodes invalid bytes one at a time), so scanning
+// bytes gives the same result as html/template scanning runes.
+var htmlEscapes = [256]string{
+	0:    "\uFFFD",
+	'"':  "&#34;",
+	'&':  "&amp;",
+	'\'': "&#39;",
+	'+':  "&#43;",
+	'<':  "&lt;",
+	'>':  "&gt;",
 }
 
-const legendBlock = `<legend class="kern-label">{{.Label}}{{if .Required}} <span aria-hidden="true">*</span><span class="kern-sr-only">{{.RequiredText}}</span>{{else}} <span class="kern-label__optional">{{.OptionalText}}</span>{{end}}</legend>
-{{if .Hint}}<div class="kern-hint" id="{{.ID}}-hint">{{.Hint}}</div>{{end}}
-{{if .Error}}<p class="kern-error" id="{{.ID}}-error"><span class="kern-icon kern-icon--danger kern-icon--small" aria-hidden="true"></span><span class="kern-body">{{.Error}}</span></p>{{end}}
-`
+// writeEscaped writes s escaped for element text or a double-quoted
+// attribute value, byte for byte as html/template does.
+func writeEscaped(b *strings.Builder, s string) {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if r := htmlEscapes[s[i]]; r != "" {
+			b.WriteString(s[last:i])
+			b.WriteString(r)
+			last = i + 1
+		}
+	}
+	b.WriteString(s[last:])
+}
 
-var fieldTemplates = map[string]*template.Template{
-	"text":     template.Must(template.New("text").Parse(inputTemplate("text", ` maxlength="4000"`))),
-	"number":   template.Must(template.New("number").Parse(inputTemplate("text", ` inputmode="decimal" maxlength="20"`))),
-	"money":    template.Must(template.New("money").Parse(inputTemplate("text", ` inputmode="decimal" maxlength="16" autocomplete="off"`))),
-	"date":     template.Must(template.New("date").Parse(inputTemplate("text", ` inputmode="numeric" maxlength="10" placeholder="TT.MM.JJJJ"`))),
-	"postcode": template.Must(template.New("postcode").Parse(inputTemplate("text", ` inputmode="numeric" maxlength="5" autocomplete="postal-code"`))),
-	"iban":     template.Must(template.New("iban").Parse(inputTemplate("text", ` maxlength="42" autocomplete="off" spellcheck="false"`))),
-	"phone":    template.Must(template.New("phone").Parse(inputTemplate("tel", ` maxlength="30" autocomplete="tel"`))),
-	"email":    template.Must(template.New("email").Parse(inputTemplate("email", ` maxlength="254" autocomplete="email"`))),
-	"longtext": template.Must(template.New("longtext").Parse(`<div class="kern-form-input"{{if .Live}} data-live{{end}}>
-` + labelBlock + `<textarea class="kern-form-input__input{{if .Error}} kern-form-input__input--error{{end}}" id="{{.ID}}" name="{{.Name}}" rows="5" maxlength="4000"` + describedBy + `>{{.Value}}</textarea>
-</div>
-`)),
-	"yesno": template.Must(template.New("yesno").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"{{if .Live}} data-live{{end}}` + describedBy + `>
-` + legendBlock + `<div class="kern-fieldset__body kern-fieldset__body--horizontal">
-<div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="{{.ID}}-ja" name="{{.Name}}" value="ja"{{if eq .Value "ja"}} checked{{end}}><label class="kern-label" for="{{.ID}}-ja">{{.YesText}}</label></div>
-<div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="{{.ID}}-nein" name="{{.Name}}" value="nein"{{if eq .Value "nein"}} checked{{end}}><label class="kern-label" for="{{.ID}}-nein">{{.NoText}}</label></div>
-</div>
-</fieldset>
-`)),
-	"choice": template.Must(template.New("choice").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"{{if .Live}} data-live{{end}}` + describedBy + `>
-` + legendBlock + `<div class="kern-fieldset__body">
-{{range $i, $c := .Codes}}<div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="{{$.ID}}-{{$i}}" name="{{$.Name}}" value="{{$c.Value}}"{{if $c.Checked}} checked{{end}}><label class="kern-label" for="{{$.ID}}-{{$i}}">{{$c.Label}}</label></div>
-{{end}}</div>
-</fieldset>
-`)),
-	"multichoice": template.Must(template.New("multichoice").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"{{if .Live}} data-live{{end}}` + describedBy + `>
-` + legendBlock + `<div class="kern-fieldset__body">
-{{range $i, $c := .Codes}}<div class="kern-form-check"><input class="kern-form-check__checkbox" type="checkbox" id="{{$.ID}}-{{$i}}" name="{{$.Name}}" value="{{$c.Value}}"{{if $c.Checked}} checked{{end}}><label class="kern-label" for="{{$.ID}}-{{$i}}">{{$c.Label}}</label></div>
-{{end}}</div>
-</fieldset>
-`)),
-	"codelist": template.Must(template.New("codelist").Parse(`<div class="kern-form-input"{{if .Live}} data-live{{end}}>
-` + labelBlock + `<div class="kern-form-input__select-wrapper"><select class="kern-form-input__select{{if .Error}} kern-form-input__select--error{{end}}" id="{{.ID}}" name="{{.Name}}"` + describedBy + `>
-<option value=""></option>
-{{range .Codes}}<option value="{{.Value}}"{{if .Checked}} selected{{end}}>{{.Label}}</option>
-{{end}}</select></div>
-</div>
-`)),
+// sizeHint estimates the length of the markup so the builder grows once
+// (escaping can make values longer; then it grows again, which is fine).
+func sizeHint(v *FieldView) int {
+	n := 1000 + len(v.Label) + len(v.Hint) + len(v.Error) + len(v.Value) + 6*len(v.ID) + 3*len(v.Name) +
+		len(v.RequiredText) + len(v.OptionalText) + len(v.YesText) + len(v.NoText)
+	for _, c := range v.Codes {
+		n += 200 + 2*len(v.ID) + len(v.Name) + len(c.Value) + len(c.Label)
+	}
+	return n
+}
+
+// openDiv writes the wrapper of input-like kinds.
+func openDiv(b *strings.Builder, v *FieldView) {
+	if v.Live {
+		b.WriteString("<div class=\"kern-form-input\" data-live>\n")
+	} else {
+		b.WriteString("<div class=\"kern-form-input\">\n")
+	}
+}
+
+// openFieldset writes the fieldset of the radio/checkbox kinds.
+func openFieldset(b *strings.Builder, v *FieldView) {
+	b.WriteString(`<fieldset class="kern-fieldset" id="`)
+	writeEscaped(b, v.ID)
+	b.WriteByte('"')
+	if v.Live {
+		b.WriteString(" data-live")
+	}
+	describedBy(b, v)
+	b.WriteString(">\n")
+}
+
+// labelText writes the label text with the required or optional marker.
+func labelText(b *strings.Builder, v *FieldView) {
+	writeEscaped(b, v.Label)
+	if v.Required {
+		b.WriteString(` <span aria-hidden="true">*</span><span class="kern-sr-only">`)
+		writeEscaped(b, v.RequiredText)
+	} else {
+		b.WriteString(` <span class="kern-label__optional">`)
+		writeEscaped(b, v.OptionalText)
+	}
+	b.WriteString("</span>")
+}
+
+// hintAndError writes the hint and the error lines; each line is there
+// (possibly empty) whether or not the field has a hint or an error.
+func hintAndError(b *strings.Builder, v *FieldView) {
+	if v.Hint != "" {
+		b.WriteString(`<div class="kern-hint" id="`)
+		writeEscaped(b, v.ID)
+		b.WriteString(`-hint">`)
+		writeEscaped(b, v.Hint)
+		b.WriteString("</div>")
+	}
+	b.WriteByte('\n')
+	if v.Error != "" {
+		b.WriteString(`<p class="kern-error" id="`)
+		writeEscaped(b, v.ID)
+		b.WriteString(`-error"><span class="kern-icon kern-icon--danger kern-icon--small" aria-hidden="true"></span><span class="kern-body">`)
+		writeEscaped(b, v.Error)
+		b.WriteString("</span></p>")
+	}
+	b.WriteByte('\n')
+}
+
+// labelBlock: label, hint and error above an input, textarea or select.
+func labelBlock(b *strings.Builder, v *FieldView) {
+	b.WriteString(`<label class="kern-label" for="`)
+	writeEscaped(b, v.ID)
+	b.WriteString(`">`)
+	labelText(b, v)
+	b.WriteString("</label>\n")
+	hintAndError(b, v)
+}
+
+// legendBlock: legend, hint and error of a fieldset.
+func legendBlock(b *strings.Builder, v *FieldView) {
+	b.WriteString(`<legend class="kern-label">`)
+	labelText(b, v)
+	b.WriteString("</legend>\n")
+	hintAndError(b, v)
+}
+
+// describedBy writes aria-describedby and aria-invalid. With an error but
+// no hint the list starts with a space, as it always has.
+func describedBy(b *strings.Builder, v *FieldView) {
+	if v.Hint != "" || v.Error != "" {
+		b.WriteString(` aria-describedby="`)
+		if v.Hint != "" {
+			writeEscaped(b, v.ID)
+			b.WriteString("-hint")
+		}
+		if v.Error != "" {
+			b.WriteByte(' ')
+			writeEscaped(b, v.ID)
+			b.WriteString("-error")
+		}
+		b.WriteByte('"')
+	}
+	if v.Error != "" {
+		b.WriteString(` aria-invalid="true"`)
+	}
+}
+
+// idName writes ` id="…" name="…"` of a control.
+func idName(b *strings.Builder, v *FieldView) {
+	b.WriteString(` id="`)
+	writeEscaped(b, v.ID)
+	b.WriteString(`" name="`)
+	writeEscaped(b, v.Name)
+	b.WriteByte('"')
+}
+
+// inputKind is the type attribute and the further attributes of an
+// <input> kind.
+type inputKind struct{ typ, extra string }
+
+var inputKinds = map[string]inputKind{
+	"text":     {"text", ` maxlength="4000"`},
+	"number":   {"text", ` inputmode="decimal" maxlength="20"`},
+	"money":    {"text", ` inputmode="decimal" maxlength="16" autocomplete="off"`},
+	"date":     {"text", ` inputmode="numeric" maxlength="10" placeholder="TT.MM.JJJJ"`},
+	"postcode": {"text", ` inputmode="numeric" maxlength="5" autocomplete="postal-code"`},
+	"iban":     {"text", ` maxlength="42" autocomplete="off" spellcheck="false"`},
+	"phone":    {"tel", ` maxlength="30" autocomplete="tel"`},
+	"email":    {"email", ` maxlength="254" autocomplete="email"`},
+}
+
+func renderInput(b *strings.Builder, v *FieldView, in inputKind) {
+	openDiv(b, v)
+	labelBlock(b, v)
+	if v.Error != "" {
+		b.WriteString(`<input class="kern-form-input__input kern-form-input__input--error" type="`)
+	} else {
+		b.WriteString(`<input class="kern-form-input__input" type="`)
+	}
+	b.WriteString(in.typ)
+	b.WriteByte('"')
+	idName(b, v)
+	b.WriteString(` value="`)
+	writeEscaped(b, v.Value)
+	b.WriteByte('"')
+	b.WriteString(in.extra)
+	describedBy(b, v)
+	b.WriteString(">\n</div>\n")
+}
+
+func renderLongtext(b *strings.Builder, v *FieldView) {
+	openDiv(b, v)
+	labelBlock(b, v)
+	if v.Error != "" {
+		b.WriteString(`<textarea class="kern-form-input__input kern-form-input__input--error"`)
+	} else {
+		b.WriteString(`<textarea class="kern-form-input__input"`)
+	}
+	idName(b, v)
+	b.WriteString(` rows="5" maxlength="4000"`)
+	describedBy(b, v)
+	b.WriteByte('>')
+	writeEscaped(b, v.Value)
+	b.WriteString("</textarea>\n</div>\n")
+}
+
+func renderYesNo(b *strings.Builder, v *FieldView) {
+	openFieldset(b, v)
+	legendBlock(b, v)
+	b.WriteString("<div class=\"kern-fieldset__body kern-fieldset__body--horizontal\">\n")
+	for _, o := range [2]struct{ value, text string }{{"ja", v.YesText}, {"nein", v.NoText}} {
+		b.WriteString(`<div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="`)
+		writeEscaped(b, v.ID)
+		b.WriteByte('-')
+		b.WriteString(o.value)
+		b.WriteString(`" name="`)
+		writeEscaped(b, v.Name)
+		b.WriteString(`" value="`)
+		b.WriteString(o.value)
+		b.WriteByte('"')
+		if v.Value == o.value {
+			b.WriteString(" checked")
+		}
+		b.WriteString(`><label class="kern-label" for="`)
+		writeEscaped(b, v.ID)
+		b.WriteByte('-')
+		b.WriteString(o.value)
+		b.WriteString(`">`)
+		writeEscaped(b, o.text)
+		b.WriteString("</label></div>\n")
+	}
+	b.WriteString("</div>\n</fieldset>\n")
+}
+
+// renderChoice writes radio buttons or checkboxes; open is the start of
+// each option's markup up to the id's opening quote.
+func renderChoice(b *strings.Builder, v *FieldView, open string) {
+	openFieldset(b, v)
+	legendBlock(b, v)
+	b.WriteString("<div class=\"kern-fieldset__body\">\n")
+	var num [20]byte
+	for i, c := range v.Codes {
+		n := strconv.AppendInt(num[:0], int64(i), 10)
+		b.WriteString(open)
+		writeEscaped(b, v.ID)
+		b.WriteByte('-')
+		b.Write(n)
+		b.WriteString(`" name="`)
+		writeEscaped(b, v.Name)
+		b.WriteString(`" value="`)
+		writeEscaped(b, c.Value)
+		b.WriteByte('"')
+		if c.Checked {
+			b.WriteString(" checked")
+		}
+		b.WriteString(`><label class="kern-label" for="`)
+		writeEscaped(b, v.ID)
+		b.WriteByte('-')
+		b.Write(n)
+		b.WriteString(`">`)
+		writeEscaped(b, c.Label)
+		b.WriteString("</label></div>\n")
+	}
+	b.WriteString("</div>\n</fieldset>\n")
+}
+
+func renderCodelist(b *strings.Builder, v *FieldView) {
+	openDiv(b, v)
+	labelBlock(b, v)
+	if v.Error != "" {
+		b.WriteString(`<div class="kern-form-input__select-wrapper"><select class="kern-form-input__select kern-form-input__select--error"`)
+	} else {
+		b.WriteString(`<div class="kern-form-input__select-wrapper"><select class="kern-form-input__select"`)
+	}
+	idName(b, v)
+	describedBy(b, v)
+	b.WriteString(">\n<option value=\"\"></option>\n")
+	for _, c := range v.Codes {
+		b.WriteString(`<option value="`)
+		writeEscaped(b, c.Value)
+		b.WriteByte('"')
+		if c.Checked {
+			b.WriteString(" selected")
+		}
+		b.WriteByte('>')
+		writeEscaped(b, c.Label)
+		b.WriteString("</option>\n")
+	}
+	b.WriteString("</select></div>\n</div>\n")
 }

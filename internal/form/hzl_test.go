@@ -27,9 +27,22 @@ func TestHzLDefinitionLoads(t *testing.T) {
 			t.Errorf("chapter %s lacks its help text", c.ID)
 		}
 		for _, it := range c.Items {
+			if it.Field == "" {
+				continue // an info block
+			}
+			f, ok := d.FieldByPath(it.Field)
+			if !ok {
+				t.Fatalf("%s is no field", it.Field)
+			}
 			for _, l := range []string{"de", "en", "ls"} {
-				if it.Field != "" && it.Label != nil && it.Label[l] == "" {
+				// Every placed field and every repeatable group has a label
+				// (a group's is the heading and names its add button), and
+				// every field has a help text, in all three languages.
+				if it.Label[l] == "" {
 					t.Errorf("%s lacks a label in %s", it.Field, l)
+				}
+				if f.Kind != "group" && it.Hint[l] == "" {
+					t.Errorf("%s lacks a hint in %s", it.Field, l)
 				}
 			}
 		}

@@ -111,7 +111,7 @@ func (d *Definition) Evaluate(chapterID string, answers Answers, today time.Time
 		instances := []scope{{answers: answers}}
 		if group != "" && f.Kind != "group" {
 			instances = nil
-			for i := 0; i < answers.Count(group); i++ {
+			for i := 0; i < d.entries(group, answers); i++ {
 				instances = append(instances, scope{def: d, answers: answers, group: group, index: i})
 			}
 		}
@@ -214,6 +214,16 @@ func cond(c *Cond, sc scope, today time.Time, dflt bool) bool {
 		return dflt
 	}
 	return Truthy(c.Eval(sc, today))
+}
+
+// entries is the number of entries of a repeatable group, never more than
+// its maximum: a tampered count cannot make an evaluation run away.
+func (d *Definition) entries(group string, answers Answers) int {
+	n := answers.Count(group)
+	if f := d.byID[group]; f != nil && f.Max != nil && float64(n) > *f.Max {
+		n = int(*f.Max)
+	}
+	return n
 }
 
 // groupOf is the repeatable group a field path lies in ("" if none).

@@ -137,7 +137,10 @@ func (s *Server) formEntry(w http.ResponseWriter, r *http.Request) error {
 	if first == "" {
 		first = fc.def.Chapters[len(fc.def.Chapters)-1].ID
 	}
-	return s.showChapter(w, r, fc, first, nil, http.StatusOK, true)
+	if fc.fresh {
+		return s.showChapter(w, r, fc, first, nil, http.StatusOK, true)
+	}
+	return s.showChapterCached(w, r, fc, first, true)
 }
 
 // formGone sends a person whose application is no longer in the session to
@@ -197,7 +200,45 @@ func (s *Server) formChapterGet(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, fc.base+"/"+fc.in.FirstOpen(fc.def, s.Now()), http.StatusSeeOther)
 		return nil
 	}
-	return s.showChapter(w, r, fc, id, nil, http.StatusOK, false)
+	return s.showChapterCached(w, r, fc, id, false)
+}
+
+// showChapterCached answers a GET of a chapter from the state cache when
+// nothing changed since it was rendered.
+func (s *Server) showChapterCached(w http.ResponseWriter, r *http.Request, fc *formContext, id string, entry bool) error {
+	key := s.chapterStateKey(r, fc, id)
+	if key == "" {
+		return s.showChapter(w, r, fc, id, nil, http.StatusOK, entry)
+	}
+	if e := s.states.get(key, s.Now()); e != nil {
+		e.write(w, r)
+		return nil
+	}
+	return s.cachedRender(w, r, key, func(w http.ResponseWriter) error {
+		return s.showChapter(w, r, fc, id, nil, http.StatusOK, entry)
+	})
+}
+
+// chapterStateKey is the state cache's key for a chapter page, "" for pages
+// that show what the application alone does not determine (uploads, the
+// receiving office).
+func (s *Server) chapterStateKey(r *http.Request, fc *formContext, id string) string {
+	if id == fc.def.Chapters[len(fc.def.Chapters)-1].ID || id == uploadChapter(fc.def) {
+		return ""
+	}
+	cookie := func(name string) string {
+		if c, err := r.Cookie(name); err == nil {
+			return c.Value
+		}
+		return ""
+	}
+	now := s.Now()
+	signed := "0"
+	if citizenFrom(r) != nil {
+		signed = "1"
+	}
+	return stateKey(cookie(s.Sessions.CookieName()), cookie(s.csrfCookieName()), fc.def.LeiKa, id, fc.lang, r.URL.RawQuery,
+		negotiateEncoding(r), strconv.FormatUint(fc.in.Fingerprint(now), 16), fc.in.Updated.String(), signed)
 }
 
 // formChapterPost takes a chapter's answers and acts on the button pressed.
@@ -509,7 +550,9 @@ func (s *Server) buildChapter(r *http.Request, v *View, fc *formContext, id stri
 		p.Uploads = u
 		for i := range p.Items {
 			if p.Items[i].Upload != nil {
+				hint := p.Items[i].Upload.Hint
 				p.Items[i].Upload = u.slot(p.Items[i].Upload.Slot, p.Items[i].Upload.Label)
+				p.Items[i].Upload.Hint = hint
 			}
 		}
 	}
@@ -526,6 +569,11 @@ func (s *Server) showChapterView(w http.ResponseWriter, r *http.Request, v *View
 		p.Action = fc.base + "/" + id
 	}
 	v.Title = p.Chapter.Title.In(v.Lang.Code) + " – " + p.ServiceTitle
+	if _, ok := p.Chapter.Title[v.Lang.Code]; !ok {
+		// The form's own texts exist in German, English and Leichte
+		// Sprache; other languages see German questions with a notice.
+		v.FellBack = true
+	}
 	v.Data = p
 	v.NoFeedback = true
 	return s.render(w, r, status, "form_chapter", v)
@@ -576,7 +624,7 @@ func (s *Server) renderItems(fc *formContext, st *form.ChapterState, errs map[st
 			continue
 		}
 		if f.Kind == "file" {
-			out = append(out, renderedItem{Upload: &uploadSlot{Slot: it.Path, Label: it.Label.In(lang)}})
+			out = append(out, renderedItem{Upload: &uploadSlot{Slot: it.Path, Label: it.Label.In(lang), Hint: it.Hint.In(lang)}})
 			continue
 		}
 		fv := form.FieldView{ID: form.HTMLID(it.Path), Name: it.Path, Label: it.Label.In(lang), Hint: it.Hint.In(lang),

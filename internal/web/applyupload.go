@@ -34,6 +34,7 @@ type uploadView struct {
 
 type uploadSlot struct {
 	Slot, Label, ID string
+	Hint            string // what counts as this proof
 	Files           []uploadFile
 	Error           string
 }

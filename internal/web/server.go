@@ -109,6 +109,7 @@ type Server struct {
 	tmpl    *templates
 	metrics *metrics
 	pages   pageCache
+	states  stateCache
 	handler http.Handler
 }
 
