@@ -50,6 +50,7 @@ type DB struct {
 	Now func() time.Time
 
 	rebound sync.Map // query text -> rebound text, for PostgreSQL
+	stmts   sync.Map // query text -> *sql.Stmt, for reads outside transactions
 }
 
 // Open connects to the database named by dsn. An empty dsn or a path opens
@@ -188,12 +189,40 @@ func (db *DB) Exec(ctx context.Context, q Querier, query string, args ...any) (s
 
 // Query runs a query written with '?' placeholders.
 func (db *DB) Query(ctx context.Context, q Querier, query string, args ...any) (*sql.Rows, error) {
+	if st := db.prepared(ctx, q, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return q.QueryContext(ctx, db.Rebind(query), args...)
 }
 
 // QueryRow runs a single-row query written with '?' placeholders.
 func (db *DB) QueryRow(ctx context.Context, q Querier, query string, args ...any) *sql.Row {
+	if st := db.prepared(ctx, q, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return q.QueryRowContext(ctx, db.Rebind(query), args...)
+}
+
+// prepared returns a statement prepared once for reads outside a
+// transaction: parsing and planning the same SQL on every request (the
+// session look-up runs on each one) cost more than running it. nil means
+// run it unprepared (inside a transaction, or preparing failed).
+func (db *DB) prepared(ctx context.Context, q Querier, query string) *sql.Stmt {
+	if d, ok := q.(*DB); !ok || d != db {
+		return nil
+	}
+	if st, ok := db.stmts.Load(query); ok {
+		return st.(*sql.Stmt)
+	}
+	st, err := db.DB.PrepareContext(context.WithoutCancel(ctx), db.Rebind(query))
+	if err != nil {
+		return nil
+	}
+	if prev, loaded := db.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt)
+	}
+	return st
 }
 
 // InTx runs fn in a transaction, committing when it returns nil.

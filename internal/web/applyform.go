@@ -120,6 +120,12 @@ func (s *Server) saveForm(w http.ResponseWriter, r *http.Request, fc *formContex
 // formEntry is GET /{lang}/antrag/{leika}: the chapter list and the first
 // chapter that still needs answers.
 func (s *Server) formEntry(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.Query().Get("ars") == "" {
+		if e := s.states.get(s.stateKeyFor(r, r.PathValue("slug"), "@entry"), s.Now()); e != nil {
+			e.write(w, r)
+			return nil
+		}
+	}
 	fc, err := s.loadForm(r, true)
 	if err != nil {
 		return err
@@ -133,14 +139,19 @@ func (s *Server) formEntry(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	// The entry shows the first chapter that needs answers: which one that
+	// is follows from the state, so the kept page is looked up first.
+	entryKey := s.stateKeyFor(r, fc.def.LeiKa, "@entry")
 	first := fc.in.FirstOpen(fc.def, s.Now())
 	if first == "" {
 		first = fc.def.Chapters[len(fc.def.Chapters)-1].ID
 	}
-	if fc.fresh {
+	if fc.fresh || entryKey == "" || s.chapterStateKey(r, fc, first) == "" {
 		return s.showChapter(w, r, fc, first, nil, http.StatusOK, true)
 	}
-	return s.showChapterCached(w, r, fc, first, true)
+	return s.cachedRender(w, r, entryKey, func(w http.ResponseWriter) error {
+		return s.showChapter(w, r, fc, first, nil, http.StatusOK, true)
+	})
 }
 
 // formGone sends a person whose application is no longer in the session to
@@ -184,6 +195,12 @@ func (s *Server) resumeDraft(w http.ResponseWriter, r *http.Request, svc *conten
 
 // formChapterGet shows a chapter.
 func (s *Server) formChapterGet(w http.ResponseWriter, r *http.Request) error {
+	// A page kept for exactly this state was reachable in it: answered
+	// before the application is even read.
+	if e := s.states.get(s.stateKeyFor(r, r.PathValue("leika"), r.PathValue("chapter")), s.Now()); e != nil {
+		e.write(w, r)
+		return nil
+	}
 	fc, err := s.loadForm(r, false)
 	if err == errFormExpired {
 		return s.formGone(w, r)
@@ -226,19 +243,29 @@ func (s *Server) chapterStateKey(r *http.Request, fc *formContext, id string) st
 	if id == fc.def.Chapters[len(fc.def.Chapters)-1].ID || id == uploadChapter(fc.def) {
 		return ""
 	}
+	return s.stateKeyFor(r, fc.def.LeiKa, id)
+}
+
+// stateKeyFor is the state cache's key for a page of the application: the
+// visitor's cookies, the application exactly as saved in the session, the
+// page, language, query, encoding and day; "" without an application.
+func (s *Server) stateKeyFor(r *http.Request, leika, id string) string {
+	sess := session.FromContext(r.Context())
+	if sess == nil {
+		return ""
+	}
+	raw := sess.Get(formKey(leika))
+	if raw == "" {
+		return ""
+	}
 	cookie := func(name string) string {
 		if c, err := r.Cookie(name); err == nil {
 			return c.Value
 		}
 		return ""
 	}
-	now := s.Now()
-	signed := "0"
-	if citizenFrom(r) != nil {
-		signed = "1"
-	}
-	return stateKey(cookie(s.Sessions.CookieName()), cookie(s.csrfCookieName()), fc.def.LeiKa, id, fc.lang, r.URL.RawQuery,
-		negotiateEncoding(r), strconv.FormatUint(fc.in.Fingerprint(now), 16), fc.in.Updated.String(), signed)
+	return stateKey(cookie(s.Sessions.CookieName()), cookie(s.csrfCookieName()), string(sess.Kind()), leika, id, langOf(r).Code,
+		r.URL.RawQuery, negotiateEncoding(r), s.Now().UTC().Format("2006-01-02"), raw)
 }
 
 // formChapterPost takes a chapter's answers and acts on the button pressed.
