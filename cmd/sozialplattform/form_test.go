@@ -7,6 +7,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -307,6 +309,16 @@ func TestUploadsAreScannedByClamd(t *testing.T) {
 		t.Fatal("the infected file is listed")
 	}
 
+	// A real HEIC photo (as iPhones take them) is accepted and scanned.
+	heic, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "internal", "upload", "testdata", "tiny.heic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := b.uploadFile(base+"/unterlagen/hochladen", token, "nachweis_sonstige", "IMG_0001.HEIC", heic); p.status != 303 || !strings.Contains(p.header.Get("Location"), "hochgeladen=1") {
+		t.Fatalf("HEIC: %d %s", p.status, p.header.Get("Location"))
+	}
+	b.get(base+"/unterlagen").mustContain(t, "IMG_0001.HEIC")
+
 	clamd.Stop()
 	p = b.uploadFile(base+"/unterlagen/hochladen", token, "nachweis_identitaet", "ausweis.pdf", []byte("%PDF-1.4\nclean\n%%EOF\n"))
 	if p.status != 303 || !strings.Contains(p.header.Get("Location"), "gehalten=1") {
@@ -454,5 +466,35 @@ func TestChapterShownAgainIsNeverStale(t *testing.T) {
 	other.get(base)
 	if strings.Contains(other.get(base+"/antragsteller").body, "Erika") {
 		t.Fatal("another visitor sees the answers")
+	}
+}
+
+// fragment asks for a chapter's fields the way the page's script does.
+func (b *browser) fragment(path string, form url.Values) page {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.base)
+	req.Header.Set("X-Fragment", "1")
+	return b.do(req)
+}
+
+// TestRenderedChaptersGolden: the fields of rendered chapters, as the golden
+// files say — the first chapter for a legal representative, and the income
+// chapter with one folded and one open entry, in German and English.
+func TestRenderedChaptersGolden(t *testing.T) {
+	in := start(t, testConfig(t))
+	for _, lang := range []string{"de", "en"} {
+		b := newBrowser(t, in.base)
+		base := "/" + lang + "/antrag/" + hzl
+		token := b.get(base).csrf(t)
+		p := b.fragment(base+"/antragsteller", chapterForm(token, "aktualisieren", "antrag_fuer", "vertretung", "person.vorname", "Erika <b>&"))
+		testenv.Golden(t, "chapter-antragsteller-"+lang+".html", []byte(p.body))
+		walkTo(t, b, token, "einkommen")
+		b.post("/de/antrag/"+hzl+"/einkommen", chapterForm(token, "hinzufuegen:einkommen", "hat_einkommen", "ja"))
+		b.post("/de/antrag/"+hzl+"/einkommen", chapterForm(token, "hinzufuegen:einkommen", "hat_einkommen", "ja", "offen", "einkommen.0",
+			"einkommen.0.person", "ich", "einkommen.0.art", "krankengeld", "einkommen.0.betrag", "612,40"))
+		p = b.fragment(base+"/einkommen", chapterForm(token, "aktualisieren", "hat_einkommen", "ja", "offen", "einkommen.1", "einkommen.1.person", "Kind"))
+		testenv.Golden(t, "chapter-einkommen-"+lang+".html", []byte(p.body))
 	}
 }

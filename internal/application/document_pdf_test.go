@@ -1,0 +1,74 @@
+package application_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sozialplattform/sozialplattform/internal/application"
+	"github.com/sozialplattform/sozialplattform/internal/form"
+	"github.com/sozialplattform/sozialplattform/internal/pdf"
+	"github.com/sozialplattform/sozialplattform/internal/testenv"
+)
+
+// TestApplicationPDFText: the PDF of a whole HzL application reads, through
+// pdftotext, as the golden text: title, number, time, office, every chapter
+// with its answers as people write them, and the uploaded file's name. In
+// German and in English.
+func TestApplicationPDFText(t *testing.T) {
+	tool := testenv.LookPath(t, "pdftotext")
+	f, err := os.Open(filepath.Join(testenv.RepoRoot(t), "content", "antraege", "hilfe-zum-lebensunterhalt.v1.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := form.Load(f, "hzl")
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers := form.Answers{"antrag_fuer": "selbst", "person.vorname": "Erika", "person.nachname": "Müller-Lüdenscheidt", "person.geburtsdatum": "00.08.1964",
+		"person.staatsangehoerigkeit": "DEU", "person.familienstand": "ledig", "adresse.strasse": "Heidestraße 17", "adresse.plz": "53840",
+		"adresse.ort": "Troisdorf", "erwerbsfaehig": "nein", "grund": "krankheit", "notlage_seit": "01.11.2026", "rente_beantragt": "nein",
+		"lebt_allein": "ja", "wohnsituation": "miete", "miete.kaltmiete": "450", "miete.nebenkosten": "120", "miete.heizkosten": "80",
+		"einzug": "01.03.2015", "mietrueckstaende": "nein", "hat_einkommen": "ja",
+		"einkommen.#": "2", "einkommen.0.person": "ich", "einkommen.0.art": "krankengeld", "einkommen.0.betrag": "612,40",
+		"einkommen.1.person": "ich", "einkommen.1.art": "sonstiges", "einkommen.1.art_text": "Nebenkostenerstattung", "einkommen.1.betrag": "1.020",
+		"krankenversicherung": "pflicht", "krankenkasse": "AOK", "unterhalt_zahlt": "nein",
+		"konten.#": "1", "konten.0.bank": "Sparkasse", "konten.0.kontostand": "-120,50", "hat_vermoegen": "nein",
+		"auszahlung.iban": "DE89 3704 0044 0532 0130 00", "auszahlung.inhaber": "Erika Müller-Lüdenscheidt",
+		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt"}
+	at := time.Date(2026, 12, 2, 9, 30, 0, 0, time.UTC)
+	texts := map[string]application.DocumentTexts{
+		"de": {Title: "Antrag: Hilfe zum Lebensunterhalt", Number: "Antragsnummer", Time: "Zeitpunkt", Office: "Zuständige Stelle",
+			Status: "Stand", StatusValue: "eingegangen, wird zugestellt", NotApplicable: "trifft nicht zu", Files: "Datei", Footer: "Sozialplattform"},
+		"en": {Title: "Application: Subsistence assistance", Number: "Application number", Time: "Time", Office: "Responsible office",
+			Status: "Status", StatusValue: "received, being delivered", NotApplicable: "does not apply", Files: "File", Footer: "Sozialplattform"},
+	}
+	for lang, tx := range texts {
+		doc := application.Document(def, answers, lang, tx, "7d1f0b0e-3c1a-4a5e-9d4f-2b8c6e0a1f23", "Sozialamt Rhein-Sieg-Kreis (Demo)",
+			at, []application.FileName{{Slot: "nachweis_miete", Name: "mietvertrag.pdf"}}, "unterlagen")
+		var buf bytes.Buffer
+		if err := pdf.Render(&buf, doc); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), "antrag.pdf")
+		if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(tool, "-layout", "-enc", "UTF-8", file, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(out)
+		for _, want := range []string{"Müller-Lüdenscheidt", "612,40", "1.020,00", "-120,50", "00.08.1964", "mietvertrag.pdf", "7d1f0b0e"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: the PDF text lacks %q", lang, want)
+			}
+		}
+		testenv.Golden(t, "antrag-hzl-"+lang+".txt", out)
+	}
+}
