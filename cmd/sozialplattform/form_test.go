@@ -498,3 +498,23 @@ func TestRenderedChaptersGolden(t *testing.T) {
 		testenv.Golden(t, "chapter-einkommen-"+lang+".html", []byte(p.body))
 	}
 }
+
+// TestPrefillFromBundIDAfterConsent: only after the person agreed in the
+// personal area are their BundID details filled into a new application.
+func TestPrefillFromBundIDAfterConsent(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	signInCitizen(t, b, "de", "niedrig", "max")
+	base := "/de/antrag/" + hzl
+	if p := b.get(base); strings.Contains(p.body, `value="Mustermann"`) {
+		t.Fatal("details used before consent")
+	}
+	// A new application after consent.
+	b2 := newBrowser(t, in.base)
+	signInCitizen(t, b2, "de", "niedrig", "max")
+	area := b2.get("/de/konto")
+	if p := b2.post("/de/konto/datenuebernahme", url.Values{"csrf_token": {area.csrf(t)}, "consent": {"yes"}}); p.status != 303 {
+		t.Fatalf("consent: %d", p.status)
+	}
+	b2.get(base).mustContain(t, `value="Max"`, `value="Mustermann"`)
+}

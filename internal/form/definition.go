@@ -436,6 +436,28 @@ func (d *Definition) check() Errors {
 // FieldByPath returns a field of the definition.
 func (d *Definition) FieldByPath(p string) (*Field, bool) { f, ok := d.byID[p]; return f, ok }
 
+// PrefillFields lists, in the order of the definition, the fields outside
+// repeatable groups that name a prefill source.
+func (d *Definition) PrefillFields() []string {
+	var out []string
+	var walk func(fs []*Field)
+	walk = func(fs []*Field) {
+		for _, f := range fs {
+			if f.Kind == "group" {
+				if f.Max == nil || *f.Max <= 1 {
+					walk(f.Fields)
+				}
+				continue
+			}
+			if f.Prefill != "" {
+				out = append(out, f.path)
+			}
+		}
+	}
+	walk(d.Fields)
+	return out
+}
+
 // Triggers reports whether what shows or is required elsewhere depends on
 // this field (visibleIf, requiredIf, applicableIf read it).
 func (d *Definition) Triggers(field string) bool { return d.triggers[field] }

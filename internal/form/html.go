@@ -18,7 +18,11 @@ type FieldView struct {
 	// Live: other fields' conditions read this one, so a script may ask
 	// the server for the chapter again when it changes.
 	Live  bool
-	Codes []CodeView
+	// TextLang is the language of the form's own texts (labels, hints,
+	// options) when it is not the page's: they then carry lang and dir, so
+	// German questions read right in an Arabic or Polish page.
+	TextLang string
+	Codes    []CodeView
 	Lang  string
 	// Texts the renderer needs in the reader's language.
 	RequiredText, OptionalText, YesText, NoText string
@@ -168,7 +172,7 @@ func openFieldset(b *strings.Builder, v *FieldView) {
 
 // labelText writes the label text with the required or optional marker.
 func labelText(b *strings.Builder, v *FieldView) {
-	writeEscaped(b, v.Label)
+	foreignText(b, v, v.Label)
 	if v.Required {
 		b.WriteString(` <span aria-hidden="true">*</span><span class="kern-sr-only">`)
 		writeEscaped(b, v.RequiredText)
@@ -179,6 +183,20 @@ func labelText(b *strings.Builder, v *FieldView) {
 	b.WriteString("</span>")
 }
 
+// foreignText writes one of the form's texts, marked with its language when
+// that differs from the page's.
+func foreignText(b *strings.Builder, v *FieldView, text string) {
+	if v.TextLang == "" {
+		writeEscaped(b, text)
+		return
+	}
+	b.WriteString(`<span lang="`)
+	writeEscaped(b, v.TextLang)
+	b.WriteString(`" dir="ltr">`)
+	writeEscaped(b, text)
+	b.WriteString("</span>")
+}
+
 // hintAndError writes the hint and the error lines; each line is there
 // (possibly empty) whether or not the field has a hint or an error.
 func hintAndError(b *strings.Builder, v *FieldView) {
@@ -186,7 +204,7 @@ func hintAndError(b *strings.Builder, v *FieldView) {
 		b.WriteString(`<div class="kern-hint" id="`)
 		writeEscaped(b, v.ID)
 		b.WriteString(`-hint">`)
-		writeEscaped(b, v.Hint)
+		foreignText(b, v, v.Hint)
 		b.WriteString("</div>")
 	}
 	b.WriteByte('\n')
@@ -352,7 +370,7 @@ func renderChoice(b *strings.Builder, v *FieldView, open string) {
 		b.WriteByte('-')
 		b.Write(n)
 		b.WriteString(`">`)
-		writeEscaped(b, c.Label)
+		foreignText(b, v, c.Label)
 		b.WriteString("</label></div>\n")
 	}
 	b.WriteString("</div>\n</fieldset>\n")
@@ -375,6 +393,11 @@ func renderCodelist(b *strings.Builder, v *FieldView) {
 		b.WriteByte('"')
 		if c.Checked {
 			b.WriteString(" selected")
+		}
+		if v.TextLang != "" {
+			b.WriteString(` lang="`)
+			writeEscaped(b, v.TextLang)
+			b.WriteString(`" dir="ltr"`)
 		}
 		b.WriteByte('>')
 		writeEscaped(b, c.Label)

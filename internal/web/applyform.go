@@ -14,6 +14,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/application"
 	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/form"
+	"github.com/sozialplattform/sozialplattform/internal/identity"
 	"github.com/sozialplattform/sozialplattform/internal/office"
 	"github.com/sozialplattform/sozialplattform/internal/pdf"
 	"github.com/sozialplattform/sozialplattform/internal/session"
@@ -134,7 +135,11 @@ func (s *Server) formEntry(w http.ResponseWriter, r *http.Request) error {
 		fc.in.ARS, fc.fresh = ars, true
 	}
 	if fc.fresh {
-		// The application begins here: it gets its place in the session.
+		// The application begins here: it gets its place in the session,
+		// with what BundID delivered if the person agreed to its use.
+		if id := citizenFrom(r); id != nil && !id.Consented.IsZero() && len(fc.in.Answers) == 0 {
+			prefill(fc.def, fc.in.Answers, id)
+		}
 		if err := s.saveForm(w, r, fc); err != nil {
 			return err
 		}
@@ -152,6 +157,24 @@ func (s *Server) formEntry(w http.ResponseWriter, r *http.Request) error {
 	return s.cachedRender(w, r, entryKey, func(w http.ResponseWriter) error {
 		return s.showChapter(w, r, fc, first, nil, http.StatusOK, true)
 	})
+}
+
+// prefill takes a signed-in person's BundID attributes into the fields that
+// name them as their prefill source; the person sees and may change them.
+func prefill(def *form.Definition, a form.Answers, id *identity.Identity) {
+	birth := ""
+	if t, err := time.Parse("2006-01-02", id.BirthDate); err == nil {
+		birth = t.Format("02.01.2006")
+	}
+	values := map[string]string{"givenName": id.GivenName, "surname": id.Surname, "birthName": id.BirthName,
+		"birthDate": birth, "placeOfBirth": id.PlaceOfBirth, "street": id.Street, "postcode": id.Postcode,
+		"locality": id.Locality, "email": id.Email}
+	for _, path := range def.PrefillFields() {
+		f, _ := def.FieldByPath(path)
+		if v := values[f.Prefill]; v != "" {
+			a[path] = v
+		}
+	}
 }
 
 // formGone sends a person whose application is no longer in the session to
@@ -655,7 +678,7 @@ func (s *Server) renderItems(fc *formContext, st *form.ChapterState, errs map[st
 			continue
 		}
 		fv := form.FieldView{ID: form.HTMLID(it.Path), Name: it.Path, Label: it.Label.In(lang), Hint: it.Hint.In(lang),
-			Error: errs[form.HTMLID(it.Path)], Value: fc.in.Answers[it.Path], Required: it.Required, Lang: lang, Live: fc.def.Triggers(it.Field),
+			Error: errs[form.HTMLID(it.Path)], Value: fc.in.Answers[it.Path], Required: it.Required, Lang: lang, Live: fc.def.Triggers(it.Field), TextLang: textLang(it.Label, lang),
 			RequiredText: v.T("form.required"), OptionalText: v.T("form.optional"), YesText: v.T("form.yes"), NoText: v.T("form.no")}
 		selected := map[string]bool{}
 		for _, x := range strings.Split(fc.in.Answers[it.Path], "\n") {
@@ -696,6 +719,15 @@ func (s *Server) renderItems(fc *formContext, st *form.ChapterState, errs map[st
 		}
 	}
 	return out
+}
+
+// textLang is "de" when a form text is shown in German in a page of another
+// language (the form has no text in that language), else "".
+func textLang(t form.Text, lang string) string {
+	if _, ok := t[lang]; ok || lang == "de" || lang == "ls" {
+		return ""
+	}
+	return "de"
 }
 
 // entryFilled reports whether an entry has any answer yet.
