@@ -17,13 +17,13 @@ type FieldView struct {
 	Required bool
 	// Live: other fields' conditions read this one, so a script may ask
 	// the server for the chapter again when it changes.
-	Live  bool
+	Live bool
 	// TextLang is the language of the form's own texts (labels, hints,
 	// options) when it is not the page's: they then carry lang and dir, so
 	// German questions read right in an Arabic or Polish page.
 	TextLang string
 	Codes    []CodeView
-	Lang  string
+	Lang     string
 	// Texts the renderer needs in the reader's language.
 	RequiredText, OptionalText, YesText, NoText string
 }
