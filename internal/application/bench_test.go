@@ -24,17 +24,7 @@ func BenchmarkCheckWholeApplication(b *testing.B) {
 		b.Fatal(err)
 	}
 	today := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
-	answers := form.Answers{"antrag_fuer": "selbst", "person.vorname": "Erika", "person.nachname": "Mustermann", "person.geburtsdatum": "12.08.1964",
-		"person.staatsangehoerigkeit": "DEU", "person.familienstand": "ledig", "adresse.strasse": "Heidestraße 17", "adresse.plz": "53840",
-		"adresse.ort": "Troisdorf", "erwerbsfaehig": "nein", "grund": "krankheit", "notlage_seit": "01.11.2026", "rente_beantragt": "nein",
-		"lebt_allein": "ja", "wohnsituation": "miete", "miete.kaltmiete": "450", "miete.nebenkosten": "120", "miete.heizkosten": "80",
-		"einzug": "01.03.2015", "mietrueckstaende": "nein", "hat_einkommen": "ja",
-		"einkommen.#": "2", "einkommen.0.person": "ich", "einkommen.0.art": "krankengeld", "einkommen.0.betrag": "612,40",
-		"einkommen.1.person": "ich", "einkommen.1.art": "sonstiges", "einkommen.1.art_text": "Nebenkostenerstattung", "einkommen.1.betrag": "20",
-		"krankenversicherung": "pflicht", "krankenkasse": "AOK", "unterhalt_zahlt": "nein",
-		"konten.#": "1", "konten.0.bank": "Sparkasse", "konten.0.kontostand": "-120,50", "hat_vermoegen": "nein",
-		"auszahlung.iban": "DE89 3704 0044 0532 0130 00", "auszahlung.inhaber": "Erika Mustermann",
-		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt"}
+	answers := hzlAnswers()
 	in := New(def, "hilfe-zum-lebensunterhalt", "", today)
 	for _, c := range []struct {
 		name string

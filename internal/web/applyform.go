@@ -961,16 +961,23 @@ func (s *Server) receiptAllowed(r *http.Request, id string) bool {
 	return err == nil && s.Now().Unix() < until
 }
 
-// formReceipt shows number, time and office of a sent application.
-func (s *Server) formReceipt(w http.ResponseWriter, r *http.Request) error {
+// receiptSubmission is the sent application of the receipt's address, if
+// this session sent it and its time is not over.
+func (s *Server) receiptSubmission(r *http.Request) (*application.Submission, error) {
 	id := r.PathValue("id")
 	if !s.receiptAllowed(r, id) {
-		return errReceiptGone
+		return nil, errReceiptGone
 	}
 	sub, err := s.Submissions.FindSubmission(r.Context(), id)
 	if errors.Is(err, application.ErrNotFound) {
-		return errReceiptGone
+		return nil, errReceiptGone
 	}
+	return sub, err
+}
+
+// formReceipt shows number, time and office of a sent application.
+func (s *Server) formReceipt(w http.ResponseWriter, r *http.Request) error {
+	sub, err := s.receiptSubmission(r)
 	if err != nil {
 		return err
 	}
@@ -1032,14 +1039,7 @@ func (s *Server) formPDF(w http.ResponseWriter, r *http.Request) error {
 
 // formReceiptPDF is the sent application as a PDF, for the receipt's session.
 func (s *Server) formReceiptPDF(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if !s.receiptAllowed(r, id) {
-		return errReceiptGone
-	}
-	sub, err := s.Submissions.FindSubmission(r.Context(), id)
-	if errors.Is(err, application.ErrNotFound) {
-		return errReceiptGone
-	}
+	sub, err := s.receiptSubmission(r)
 	if err != nil {
 		return err
 	}
