@@ -193,6 +193,11 @@ func TestHzLApplicationFromStartToReceipt(t *testing.T) {
 		t.Fatalf("send: %d %s\n%s", p.status, p.header.Get("Location"), errorSummary(p.body))
 	}
 	receipt := p.header.Get("Location")
+	// Pressed twice (a slow phone): the second press shows the same receipt
+	// and sends nothing more.
+	if again := b.post(base+"/absenden", chapterForm(token, "absenden", append(hzlAnswers["absenden"], "nutzungsbedingungen", "ja")...)); again.status != 303 || again.header.Get("Location") != receipt {
+		t.Fatalf("second press: %d %s", again.status, again.header.Get("Location"))
+	}
 	p = b.get(receipt)
 	if p.status != 200 {
 		t.Fatalf("receipt: %d", p.status)

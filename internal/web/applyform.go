@@ -302,6 +302,13 @@ func (s *Server) formChapterPost(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound
 	}
 	if fc.fresh {
+		// "Absenden" pressed twice: the first one sent it; show its receipt.
+		if sess := session.FromContext(r.Context()); sess != nil {
+			if last := sess.Get(lastReceiptKey(fc.def.LeiKa)); last != "" && s.receiptAllowed(r, last) {
+				http.Redirect(w, r, fc.base+"/eingang/"+last, http.StatusSeeOther)
+				return nil
+			}
+		}
 		// The session ended while the person was typing: what they sent is
 		// kept in a new application, and they are told.
 		s.readChapter(fc, id, r)
@@ -931,6 +938,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, fc *formContext)
 	// and the drafts. The receipt may be read in this session for a while.
 	sess.Delete(formKey(fc.def.LeiKa))
 	sess.Set(receiptKey(done.ID), strconv.FormatInt(now.Add(ReceiptLifetime).Unix(), 10))
+	sess.Set(lastReceiptKey(fc.def.LeiKa), done.ID)
 	if err := s.Sessions.Save(r.Context(), w, sess); err != nil {
 		return err
 	}
@@ -949,6 +957,9 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, fc *formContext)
 const ReceiptLifetime = time.Hour
 
 func receiptKey(id string) string { return "eingang:" + id }
+
+// lastReceiptKey names the application of a service this session sent last.
+func lastReceiptKey(leika string) string { return "eingang-zuletzt:" + leika }
 
 // receiptAllowed reports whether this session sent the application and the
 // receipt has not expired.
