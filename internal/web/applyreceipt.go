@@ -1,0 +1,220 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/sozialplattform/sozialplattform/internal/application"
+	"github.com/sozialplattform/sozialplattform/internal/draft"
+	"github.com/sozialplattform/sozialplattform/internal/form"
+	"github.com/sozialplattform/sozialplattform/internal/pdf"
+	"github.com/sozialplattform/sozialplattform/internal/session"
+)
+
+// Sending an application, its receipt, and the application as a PDF (at
+// any time while filling it in, and after sending for the receipt's session).
+
+// submit hands the finished application to delivery and shows the receipt.
+func (s *Server) submit(w http.ResponseWriter, r *http.Request, fc *formContext) error {
+	now := s.Now()
+	m, _, problem, err := s.officeFor(r, fc)
+	if err != nil {
+		return err
+	}
+	if m == nil || problem != "" {
+		return s.showChapter(w, r, fc, fc.def.Chapters[len(fc.def.Chapters)-1].ID, nil, http.StatusUnprocessableEntity, false)
+	}
+	files, err := s.uploadList(r, fc.in.ID)
+	if err != nil {
+		return err
+	}
+	sub := application.Submission{OfficeID: m.Office.ID, Lang: fc.lang, PostkorbConsent: r.PostFormValue("postkorb") == "ja"}
+	for _, f := range files {
+		if f.Pending {
+			v := s.newView(r, "")
+			v.Errors = []FieldMessage{{Field: form.HTMLID(f.Slot), Message: v.T("upload.pending_block")}}
+			return s.showChapterView(w, r, v, fc, uploadChapter(fc.def), nil, http.StatusUnprocessableEntity, false)
+		}
+		sub.Uploads = append(sub.Uploads, f.ID)
+	}
+	sess := session.FromContext(r.Context())
+	if id := citizenFrom(r); id != nil {
+		sub.Owner, sub.Level = sess.Owner(), id.Level.Key()
+		if sub.PostkorbConsent {
+			sub.PostkorbHandle = id.PostkorbHandle
+		}
+	}
+	done, err := application.Submit(r.Context(), s.Delivery, fc.def, fc.in, sub, now)
+	var inc *application.ErrIncomplete
+	if errors.As(err, &inc) {
+		// Something earlier no longer holds: back to that chapter with its messages.
+		http.Redirect(w, r, fc.base+"/"+inc.Problems[0].Chapter, http.StatusSeeOther)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// The application now lives in the outbox only: it leaves the session
+	// and the drafts. The receipt may be read in this session for a while.
+	sess.Delete(formKey(fc.def.LeiKa))
+	sess.Set(receiptKey(done.ID), strconv.FormatInt(now.Add(ReceiptLifetime).Unix(), 10))
+	sess.Set(lastReceiptKey(fc.def.LeiKa), done.ID)
+	if err := s.Sessions.Save(r.Context(), w, sess); err != nil {
+		return err
+	}
+	if sub.Owner != "" && s.Drafts != nil {
+		if err := s.Drafts.Delete(r.Context(), sub.Owner, done.ID); err != nil && !errors.Is(err, draft.ErrNotFound) {
+			return err
+		}
+	}
+	s.Log.Info("application submitted", "request_id", requestID(r), "leika", done.LeiKa, "uploads", len(done.Uploads))
+	http.Redirect(w, r, fc.base+"/eingang/"+done.ID, http.StatusSeeOther)
+	return nil
+}
+
+// ReceiptLifetime is how long the receipt and its downloads stay available
+// in the session that sent the application (seed: "nur für kurze Zeit").
+const ReceiptLifetime = time.Hour
+
+func receiptKey(id string) string { return "eingang:" + id }
+
+// lastReceiptKey names the application of a service this session sent last.
+func lastReceiptKey(leika string) string { return "eingang-zuletzt:" + leika }
+
+// receiptAllowed reports whether this session sent the application and the
+// receipt has not expired.
+func (s *Server) receiptAllowed(r *http.Request, id string) bool {
+	sess := session.FromContext(r.Context())
+	if sess == nil {
+		return false
+	}
+	until, err := strconv.ParseInt(sess.Get(receiptKey(id)), 10, 64)
+	return err == nil && s.Now().Unix() < until
+}
+
+// receiptSubmission is the sent application of the receipt's address, if
+// this session sent it and its time is not over.
+func (s *Server) receiptSubmission(r *http.Request) (*application.Submission, error) {
+	id := r.PathValue("id")
+	if !s.receiptAllowed(r, id) {
+		return nil, errReceiptGone
+	}
+	sub, err := s.Submissions.FindSubmission(r.Context(), id)
+	if errors.Is(err, application.ErrNotFound) {
+		return nil, errReceiptGone
+	}
+	return sub, err
+}
+
+// formReceipt shows number, time and office of a sent application.
+func (s *Server) formReceipt(w http.ResponseWriter, r *http.Request) error {
+	sub, err := s.receiptSubmission(r)
+	if err != nil {
+		return err
+	}
+	svc, ok := s.Catalogue.ByLeiKa(sub.LeiKa)
+	if !ok {
+		return errNotFound
+	}
+	v := s.newView(r, "")
+	o, err := s.OfficeStore.FindOffice(r.Context(), sub.OfficeID)
+	if err != nil {
+		return err
+	}
+	v.Title = v.T("form.receipt.title")
+	v.Data = map[string]any{"Sub": sub, "Service": svc.View(v.Lang.Code).Title, "Office": o, "Signed": citizenFrom(r) != nil,
+		"PDF":   "/" + v.Lang.Code + "/antrag/" + sub.LeiKa + "/eingang/" + sub.ID + "/antrag.pdf",
+		"Until": s.Now().Add(ReceiptLifetime)}
+	v.NoFeedback = false
+	return s.render(w, r, http.StatusOK, "form_receipt", v)
+}
+
+// documentTexts are the PDF's words in the reader's language.
+func documentTexts(v *View, serviceTitle string, sent bool) application.DocumentTexts {
+	t := application.DocumentTexts{Title: v.T("pdf.title", "service", serviceTitle), Number: v.T("form.receipt.number"),
+		Time: v.T("pdf.time"), Office: v.T("form.receipt.office"), Status: v.T("form.receipt.status"),
+		NotApplicable: v.T("form.chapter.na"), Files: v.T("pdf.file"), Footer: v.T("site.name"),
+		PageLabel: func(page, total int) string { return v.T("pdf.page", "n", page, "total", total) }}
+	if sent {
+		t.StatusValue = v.T("form.receipt.status.submitted")
+	} else {
+		t.Subtitle = v.T("pdf.draft")
+		t.StatusValue = v.T("pdf.status.draft")
+	}
+	return t
+}
+
+// formPDF is "Als PDF herunterladen": the application as it stands now.
+func (s *Server) formPDF(w http.ResponseWriter, r *http.Request) error {
+	fc, err := s.loadForm(r, false)
+	if err == errFormExpired {
+		return s.formGone(w, r)
+	}
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "")
+	work := copyAnswers(fc.in.Answers)
+	officeName := ""
+	if m, _, _, err := s.officeFor(r, fc); err == nil && m != nil {
+		officeName = m.Office.Name
+	}
+	files, err := s.uploadList(r, fc.in.ID)
+	if err != nil {
+		return err
+	}
+	doc := application.Document(fc.def, work, v.Lang.Code, documentTexts(v, fc.svc.View(v.Lang.Code).Title, false),
+		fc.in.ID, officeName, s.Now(), fileNames(files), uploadChapter(fc.def))
+	return s.writePDF(w, "antrag-entwurf.pdf", doc)
+}
+
+// formReceiptPDF is the sent application as a PDF, for the receipt's session.
+func (s *Server) formReceiptPDF(w http.ResponseWriter, r *http.Request) error {
+	sub, err := s.receiptSubmission(r)
+	if err != nil {
+		return err
+	}
+	def, ok := s.Forms[sub.LeiKa]
+	svc, ok2 := s.Catalogue.ByLeiKa(sub.LeiKa)
+	if !ok || !ok2 || def.Version != sub.Version {
+		return errNotFound
+	}
+	v := s.newView(r, "")
+	o, err := s.OfficeStore.FindOffice(r.Context(), sub.OfficeID)
+	if err != nil {
+		return err
+	}
+	files, err := s.uploadList(r, sub.ID)
+	if err != nil {
+		return err
+	}
+	doc := application.Document(def, sub.Answers, v.Lang.Code, documentTexts(v, svc.View(v.Lang.Code).Title, true),
+		sub.ID, o.Name, sub.SubmittedAt, fileNames(files), uploadChapter(def))
+	return s.writePDF(w, "antrag-"+sub.ID+".pdf", doc)
+}
+
+func fileNames(files []listedFile) []application.FileName {
+	out := make([]application.FileName, 0, len(files))
+	for _, f := range files {
+		out = append(out, application.FileName{Slot: f.Slot, Name: f.Name})
+	}
+	return out
+}
+
+// writePDF renders into a buffer first, so that a rendering error still
+// becomes an error page and not half a file.
+func (s *Server) writePDF(w http.ResponseWriter, name string, doc pdf.Document) error {
+	var buf bytes.Buffer
+	if err := pdf.Render(&buf, doc); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	_, err := w.Write(buf.Bytes())
+	return err
+}
