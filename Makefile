@@ -67,6 +67,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSniff -fuzztime 20s ./internal/upload/
 	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime 20s ./internal/upload/
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 20s ./internal/application/
+	$(GO) test -run '^$$' -fuzz FuzzEncode -fuzztime 20s ./internal/xsozial/
 
 assets:
 	bash scripts/build-assets.sh

@@ -18,6 +18,8 @@ command -v xmlsec1 >/dev/null || need_apt+=(xmlsec1)
 # pdftotext/pdffonts read the PDFs the platform renders.
 command -v clamd >/dev/null || [ -x /usr/sbin/clamd ] || need_apt+=(clamav-daemon)
 command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
+# xmllint validates the application files we generate against our XSD (internal/xsozial).
+command -v xmllint >/dev/null || need_apt+=(libxml2-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "ci-setup: apt-get install ${need_apt[*]}"
   as_root apt-get update -qq

@@ -221,7 +221,7 @@ func TestHzLApplicationFromStartToReceipt(t *testing.T) {
 	}
 	// It waits in the outbox for delivery, exactly once.
 	sub, err := in.DB.FindSubmission(t.Context(), id)
-	if err != nil || sub.Status != "submitted" || sub.Answers["person.nachname"] != "Müller-Lüdenscheidt" || len(sub.Uploads) != 1 {
+	if err != nil || sub.Status != "submitted" || sub.Answers["person.nachname"] != "Müller-Lüdenscheidt" || len(sub.Uploads) != 1 || len(sub.ARS) != 12 {
 		t.Fatalf("outbox: %+v %v", sub, err)
 	}
 	if strings.Contains(in.logs.String(), "Müller") || strings.Contains(in.logs.String(), "Heidestraße") {

@@ -1,6 +1,7 @@
 package form
 
 import (
+	"math"
 	"math/big"
 	"net/mail"
 	"regexp"
@@ -69,7 +70,9 @@ func parseNumber(f *Field, _ []Code, raw string) (string, string) {
 		return "", ""
 	}
 	x, err := strconv.ParseFloat(s, 64)
-	if err != nil || len(s) > 20 {
+	// ParseFloat also reads "NaN" and "Inf", which no comparison with a
+	// bound would catch.
+	if err != nil || len(s) > 20 || math.IsNaN(x) || math.IsInf(x, 0) {
 		return raw, "form.error.number"
 	}
 	if (f.Min != nil && x < *f.Min) || (f.Max != nil && x > *f.Max) {

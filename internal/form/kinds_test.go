@@ -20,6 +20,8 @@ func TestKinds(t *testing.T) {
 		{kind: "number", in: "3,5", want: "3.5"},
 		{kind: "number", in: "12", field: Field{Max: f64(10)}, err: "form.error.range"},
 		{kind: "number", in: "drei", err: "form.error.number"},
+		{kind: "number", in: "NaN", field: Field{Min: f64(0), Max: f64(10)}, err: "form.error.number"},
+		{kind: "number", in: "Inf", err: "form.error.number"},
 		{kind: "money", in: "1.234,56", want: "123456"},
 		{kind: "money", in: "1234,5 €", want: "123450"},
 		{kind: "money", in: "1234.56", want: "123456"},

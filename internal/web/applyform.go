@@ -860,20 +860,30 @@ func (s *Server) consentProblems(r *http.Request, fc *formContext, sending bool)
 	return out
 }
 
+// applicationARS is the regional key the application is for: the place
+// chosen before it started, else the applicant's postcode and town.
+func (s *Server) applicationARS(fc *formContext) string {
+	if fc.in.ARS != "" {
+		return fc.in.ARS
+	}
+	q := strings.TrimSpace(fc.in.Answers["adresse.plz"] + " " + fc.in.Answers["adresse.ort"])
+	if res, err := s.Places.Lookup(q, 5); err == nil && len(res.Places) > 0 {
+		ars, _ := s.Places.ARS(res.Places[0])
+		return ars
+	}
+	if res, err := s.Places.Lookup(fc.in.Answers["adresse.plz"], 5); err == nil && len(res.Places) == 1 {
+		ars, _ := s.Places.ARS(res.Places[0])
+		return ars
+	}
+	return ""
+}
+
 // officeFor finds the office that receives the application: the place chosen
 // before the application started, else the applicant's address. Only an
 // office that takes applications on the platform (Fall 1) will do; otherwise
 // the person is told where to turn instead.
 func (s *Server) officeFor(r *http.Request, fc *formContext) (m, alt *office.Match, problem string, err error) {
-	ars := fc.in.ARS
-	if ars == "" {
-		q := strings.TrimSpace(fc.in.Answers["adresse.plz"] + " " + fc.in.Answers["adresse.ort"])
-		if res, lerr := s.Places.Lookup(q, 5); lerr == nil && len(res.Places) > 0 {
-			ars, _ = s.Places.ARS(res.Places[0])
-		} else if res, lerr := s.Places.Lookup(fc.in.Answers["adresse.plz"], 5); lerr == nil && len(res.Places) == 1 {
-			ars, _ = s.Places.ARS(res.Places[0])
-		}
-	}
+	ars := s.applicationARS(fc)
 	if ars == "" {
 		return nil, nil, "form.office.unknown", nil
 	}

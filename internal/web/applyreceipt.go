@@ -31,6 +31,8 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, fc *formContext)
 	if err != nil {
 		return err
 	}
+	// The file for the office names the place the application is for.
+	fc.in.ARS = s.applicationARS(fc)
 	sub := application.Submission{OfficeID: m.Office.ID, Lang: fc.lang, PostkorbConsent: r.PostFormValue("postkorb") == "ja"}
 	for _, f := range files {
 		if f.Pending {
