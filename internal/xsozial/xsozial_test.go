@@ -425,9 +425,9 @@ func TestRefused(t *testing.T) {
 		"an income without amount": func(a form.Answers, m *xsozial.Meta) {
 			delete(a, "einkommen.1.betrag")
 		},
-		// The form engine lets "NaN" through a number field with min and
-		// max (every comparison with NaN is false); no file may hold it.
-		"NaN as a number": func(a form.Answers, m *xsozial.Meta) { a["wohnflaeche"] = "NaN" },
+		// An optional answer the form refuses is not silently left out.
+		"NaN as a number":       func(a form.Answers, m *xsozial.Meta) { a["wohnflaeche"] = "NaN" },
+		"a bad optional e-mail": func(a form.Answers, m *xsozial.Meta) { a["kontakt.email"] = "kein at" },
 	}
 	for name, change := range cases {
 		t.Run(name, func(t *testing.T) {
