@@ -32,6 +32,10 @@ const (
 	// any more) and hands the files to the upload service's trash, which
 	// deletes them (upload.Service.SweepExpired).
 	Uploads Target = "uploads.expired"
+	// DeliveredSubmissions: sent applications whose delivery was confirmed.
+	DeliveredSubmissions Target = "submissions.delivered"
+	// ConfirmedDeliveries: delivery records (transport, hashes; no answers).
+	ConfirmedDeliveries Target = "deliveries.confirmed"
 )
 
 // Rule is one deletion deadline.
@@ -69,6 +73,10 @@ var Rules = []Rule{
 		Source: "Seed 3.2.1 c: Zwischenspeicherung 24 Stunden nach der letzten Bearbeitung"},
 	{Name: "uploads", Target: Uploads, After: 0,
 		Source: "Seed 3.2.1 d: hochgeladene Nachweise nur bis zum Versand bzw. zum Ablauf des Entwurfs (24 Stunden nach dem Hochladen oder der letzten Bearbeitung)"},
+	{Name: "submissions_delivered", Target: DeliveredSubmissions, After: time.Hour,
+		Source: "Seed 3.2.1 d: mit dem Absenden wird der Antrag von der Sozialplattform gelöscht; Antrag und Verarbeitungsbericht stehen nur kurze Zeit (eine Stunde) zum Herunterladen bereit"},
+	{Name: "deliveries_confirmed", Target: ConfirmedDeliveries, After: 30 * 24 * time.Hour,
+		Source: "Nachweis der Zustellung (Transportweg, Empfänger, Prüfsummen, keine Antragsdaten) so lange wie die Statusanzeige im persönlichen Bereich"},
 	{Name: "application_status", Target: AppStatus, After: 30 * 24 * time.Hour,
 		Source: "Statusanzeige gesendeter Anträge im persönlichen Bereich für 30 Tage; Art. 5 Abs. 1 lit. e DSGVO"},
 	{Name: "retention_runs", Target: RetentionRuns, After: 90 * 24 * time.Hour,

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sozialplattform/sozialplattform/internal/application"
+	"github.com/sozialplattform/sozialplattform/internal/delivery"
 	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/feedback"
 	"github.com/sozialplattform/sozialplattform/internal/identity"
@@ -84,10 +86,23 @@ func TestEveryRuleDeletesAtItsDeadline(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// A delivered application (kept for its receipt) and its confirmed delivery.
+		if err := db.Hand(ctx, &application.Submission{ID: "s-2", LeiKa: "99107012017000", Service: "hilfe-zum-lebensunterhalt", Version: 1,
+			Status: application.StatusSubmitted, SubmittedAt: start}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ClaimDelivery(ctx, "s-2", start, start.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ConfirmDelivery(ctx, &delivery.Record{SubmissionID: "s-2", Status: delivery.StatusConfirmed}, start); err != nil {
+			t.Fatal(err)
+		}
+
 		tables := map[string]string{"sessions": "sessions", "mail_sent": "mail_outbox", "mail_failed": "mail_outbox",
 			"caught_mail": "caught_mail", "jobs": "jobs", "feedback": "feedback", "barrier_reports": "barrier_reports",
 			"saml_requests": "saml_requests", "saml_assertions": "saml_assertions", "drafts": "drafts", "application_status": "application_status",
-			"saml_sessions": "saml_sessions", "uploads": "uploads"}
+			"saml_sessions": "saml_sessions", "uploads": "uploads", "submissions_delivered": "submissions",
+			"deliveries_confirmed": "deliveries"}
 		// Rules that delete at a record's own expiry: when that is.
 		expiry := map[string]time.Duration{"sessions": 24 * time.Hour, "saml_requests": 30 * time.Minute,
 			"saml_assertions": time.Hour, "drafts": draft.Lifetime, "saml_sessions": 8 * time.Hour,

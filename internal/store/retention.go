@@ -26,6 +26,9 @@ var retentionSQL = map[retention.Target]string{
 	retention.Drafts:          `DELETE FROM drafts WHERE expires_at <= ?`,
 	retention.SAMLSessions:    `DELETE FROM saml_sessions WHERE expires_at <= ?`,
 	retention.AppStatus:       `DELETE FROM application_status WHERE sent_at <= ?`,
+	// A delivered application is kept only for its receipt's downloads.
+	retention.DeliveredSubmissions: `DELETE FROM submissions WHERE status = 'delivered' AND submitted_at <= ?`,
+	retention.ConfirmedDeliveries:  `DELETE FROM deliveries WHERE status = 'confirmed' AND confirmed_at <= ?`,
 }
 
 // DeleteOlderThan implements retention.Store.
