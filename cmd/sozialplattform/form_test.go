@@ -207,6 +207,9 @@ func TestHzLApplicationFromStartToReceipt(t *testing.T) {
 	if p := b.get(receipt + "/antrag.pdf"); p.status != 200 || !strings.HasPrefix(p.body, "%PDF") {
 		t.Fatalf("receipt pdf: %d", p.status)
 	}
+	if p := b.get(receipt + "/verarbeitungsbericht.pdf"); p.status != 200 || !strings.HasPrefix(p.body, "%PDF") {
+		t.Fatalf("processing report: %d", p.status)
+	}
 	// The application has left the session: its chapters start anew.
 	if p := b.get(base + "/pruefen"); p.status != 303 || !strings.Contains(p.header.Get("Location"), "abgelaufen=1") {
 		t.Fatalf("after sending: %d %s", p.status, p.header.Get("Location"))

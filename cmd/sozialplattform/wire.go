@@ -181,7 +181,7 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, e
 		Catalogue: cat, Places: places, Offices: &office.Finder{Store: m.DB}, Search: searchIndex(cat, lib),
 		OfficeStore: m.DB, OfficeEditor: &office.Editor{Store: m.DB, Now: m.DB.Now},
 		BundID: sp, IdPOrigin: idpOrigin, SAMLSessions: m.DB, Drafts: &draft.Service{Store: m.DB, Now: m.DB.Now},
-		Forms: forms, Delivery: m.DB, Submissions: m.DB, Uploads: uploads,
+		Forms: forms, Delivery: m.DB, Submissions: m.DB, Uploads: uploads, Deliveries: m.DB,
 		Sessions: &session.Manager{Store: m.DB, Now: m.DB.Now, Secure: cfg.Production()},
 		Ready:    m.ready, Now: m.DB.Now, Registry: reg,
 	}

@@ -87,6 +87,9 @@ type Store interface {
 	PendingDeliveries(ctx context.Context, limit int) ([]string, error)
 }
 
+// ErrNotFound: no delivery record for that application (not started yet).
+var ErrNotFound = errors.New("delivery: not found")
+
 // ErrBusy: another worker delivers this application right now.
 var ErrBusy = errors.New("delivery: in progress elsewhere")
 

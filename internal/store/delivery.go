@@ -33,7 +33,7 @@ func (db *DB) ClaimDelivery(ctx context.Context, id string, now, leaseUntil time
 func (db *DB) FindDelivery(ctx context.Context, id string) (*delivery.Record, error) {
 	r, err := db.findDelivery(ctx, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
+		return nil, delivery.ErrNotFound
 	}
 	return r, err
 }

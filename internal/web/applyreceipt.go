@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"sort"
 	"strconv"
 	"time"
 
 	"github.com/sozialplattform/sozialplattform/internal/application"
+	"github.com/sozialplattform/sozialplattform/internal/delivery"
 	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/form"
 	"github.com/sozialplattform/sozialplattform/internal/pdf"
@@ -219,4 +221,78 @@ func (s *Server) writePDF(w http.ResponseWriter, name string, doc pdf.Document) 
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// formReport is the processing report ("Verarbeitungsbericht"): number,
+// time, office, transport and the delivery's state with the checksums of
+// every part sent, for the receipt's session.
+func (s *Server) formReport(w http.ResponseWriter, r *http.Request) error {
+	sub, err := s.receiptSubmission(r)
+	if err != nil {
+		return err
+	}
+	svc, ok := s.Catalogue.ByLeiKa(sub.LeiKa)
+	if !ok {
+		return errNotFound
+	}
+	o, err := s.OfficeStore.FindOffice(r.Context(), sub.OfficeID)
+	if err != nil {
+		return err
+	}
+	v := s.newView(r, "")
+	doc := pdf.Document{Lang: v.Lang.Code, Title: v.T("report.title"), Subtitle: v.T("report.subtitle", "service", svc.View(v.Lang.Code).Title),
+		Footer: v.T("site.name"), Creator: "Sozialplattform", Created: sub.SubmittedAt,
+		PageLabel: func(page, total int) string { return v.T("pdf.page", "n", page, "total", total) }}
+	doc.Meta = []pdf.Field{{Label: v.T("form.receipt.number"), Value: sub.ID},
+		{Label: v.T("form.receipt.time"), Value: sub.SubmittedAt.UTC().Format("02.01.2006 15:04 UTC")},
+		{Label: v.T("form.receipt.office"), Value: o.Name}}
+	status := v.T("report.status.pending")
+	sec := pdf.Section{Heading: v.T("report.title")}
+	var rec *delivery.Record
+	if s.Deliveries != nil {
+		if rec, err = s.Deliveries.FindDelivery(r.Context(), sub.ID); errors.Is(err, delivery.ErrNotFound) {
+			rec = nil
+		} else if err != nil {
+			return err
+		}
+	}
+	parts := pdf.Section{Heading: v.T("report.parts")}
+	if rec != nil {
+		if rec.Status == delivery.StatusSent || rec.Status == delivery.StatusConfirmed {
+			status = v.T("report.status." + rec.Status)
+		}
+		sec.Fields = append(sec.Fields, pdf.Field{Label: v.T("report.transport"), Value: transportName(rec.Transport)},
+			pdf.Field{Label: v.T("report.destination"), Value: rec.Destination},
+			pdf.Field{Label: v.T("report.reference"), Value: rec.Reference},
+			pdf.Field{Label: v.T("report.attempts"), Value: strconv.Itoa(rec.Attempts)},
+			pdf.Field{Label: v.T("report.updated"), Value: rec.UpdatedAt.UTC().Format("02.01.2006 15:04 UTC")})
+		for _, k := range sortedKeys(rec.Hashes) {
+			parts.Fields = append(parts.Fields, pdf.Field{Label: k, Value: rec.Hashes[k]})
+		}
+	}
+	if len(parts.Fields) == 0 {
+		parts.Note = v.T("report.none")
+	}
+	doc.Meta = append(doc.Meta, pdf.Field{Label: v.T("form.receipt.status"), Value: status})
+	doc.Sections = append(doc.Sections, sec, parts)
+	return s.writePDF(w, "verarbeitungsbericht-"+sub.ID+".pdf", doc)
+}
+
+func transportName(t string) string {
+	switch t {
+	case "fitconnect":
+		return "FIT-Connect"
+	case "xta":
+		return "XTA 2 / OSCI"
+	}
+	return t
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/application"
 	"github.com/sozialplattform/sozialplattform/internal/bundid"
+	"github.com/sozialplattform/sozialplattform/internal/delivery"
 	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/feedback"
 	"github.com/sozialplattform/sozialplattform/internal/form"
@@ -84,6 +85,11 @@ type Server struct {
 		FindSubmission(ctx context.Context, id string) (*application.Submission, error)
 	}
 	Uploads *upload.Service
+	// Deliveries tells the processing report how delivery stands (nil:
+	// no delivery wired; the report then says "being delivered").
+	Deliveries interface {
+		FindDelivery(ctx context.Context, id string) (*delivery.Record, error)
+	}
 	// BundID signs citizens in; nil when no identity provider is configured.
 	BundID *bundid.SP
 	// SAMLSessions links BundID sessions to platform sessions for single logout.
@@ -183,6 +189,7 @@ func (s *Server) routes() http.Handler {
 	page("POST /{lang}/antrag/{leika}/unterlagen/loeschen", s.formUploadDelete)
 	page("GET /{lang}/antrag/{leika}/eingang/{id}", s.formReceipt)
 	page("GET /{lang}/antrag/{leika}/eingang/{id}/antrag.pdf", s.formReceiptPDF)
+	page("GET /{lang}/antrag/{leika}/eingang/{id}/verarbeitungsbericht.pdf", s.formReport)
 	page("GET /{lang}/zustaendige-stelle", s.officeFinder)
 	page("GET /{lang}/suche", s.searchPage)
 	mux.HandleFunc("GET /api/v1/places", s.apiPlaces)
