@@ -36,6 +36,12 @@ if [ ! -f tools/browser/node_modules/axe-core/axe.min.js ]; then
   npm ci --prefix tools/browser --no-audit --no-fund --silent
 fi
 
+# jose and ajv, the independent decrypter and schema validator for what the
+# FIT-Connect client sends, pinned by tools/fitconnect-check/package-lock.json.
+if [ ! -d tools/fitconnect-check/node_modules/jose ]; then
+  npm ci --prefix tools/fitconnect-check --no-audit --no-fund --silent
+fi
+
 # staticcheck, pinned to the version the Makefile names.
 sc_version=$(sed -n 's/^STATICCHECK_VERSION := //p' Makefile)
 if ! command -v staticcheck >/dev/null && [ ! -x "$(go env GOPATH)/bin/staticcheck" ]; then
