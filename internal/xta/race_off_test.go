@@ -1,0 +1,5 @@
+//go:build !race
+
+package xta
+
+const allocLimit = 3 << 20
