@@ -22,7 +22,9 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/bundid/testidp"
 	"github.com/sozialplattform/sozialplattform/internal/config"
+	"github.com/sozialplattform/sozialplattform/internal/delivery"
 	"github.com/sozialplattform/sozialplattform/internal/draft"
+	"github.com/sozialplattform/sozialplattform/internal/fitconnect/standin"
 	"github.com/sozialplattform/sozialplattform/internal/form"
 	"github.com/sozialplattform/sozialplattform/internal/geo"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
@@ -52,8 +54,15 @@ type Main struct {
 	TestIdP     *testidp.IdP // the built-in stand-in for BundID, if on
 	Catalogue   *content.Catalogue
 
+	// FITConnect is the local FIT-Connect stand-in of the embedded default
+	// (nil when a real service is configured or none).
+	FITConnect *standin.Server
+	Delivery   *delivery.Service
+
 	listener net.Listener
 	srv      *http.Server
+	mu       sync.Mutex
+	closers  []func()
 	wg       sync.WaitGroup
 }
 
@@ -188,6 +197,10 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, e
 	if idp != nil {
 		m.TestIdP = idp
 		m.Web.TestIdP = idp.Handler()
+	}
+	if err := m.wireDeliveries(ctx, forms, cat, catalog, uploads); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("delivery: %w", err)
 	}
 	if err := m.Web.Init(); err != nil {
 		m.Close()
@@ -404,6 +417,12 @@ func (m *Main) Serve(ctx context.Context) error {
 func (m *Main) Close() error {
 	if m.Catcher != nil {
 		m.Catcher.Close()
+	}
+	m.mu.Lock()
+	closers := m.closers
+	m.mu.Unlock()
+	for _, c := range closers {
+		c()
 	}
 	if m.DB != nil {
 		return m.DB.Close()

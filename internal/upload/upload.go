@@ -465,6 +465,12 @@ func (s *Service) Extend(ctx context.Context, application string) error {
 	return s.Store.ExtendUploads(ctx, application, s.now().Add(s.lifetime()))
 }
 
+// ExpireAt sets when all the application's files expire (a delivered
+// application keeps its proofs only for its receipt's hour).
+func (s *Service) ExpireAt(ctx context.Context, application string, at time.Time) error {
+	return s.Store.ExtendUploads(ctx, application, at)
+}
+
 // Open returns the file and its plaintext. Every 64 KiB segment is verified
 // before any of its bytes are handed out; a changed, cut or extended blob
 // makes Read fail with ErrCorrupt, so a reader that gets an error must

@@ -74,6 +74,9 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, fc *formContext)
 			return err
 		}
 	}
+	if s.OnSubmit != nil {
+		s.OnSubmit(r.Context(), done.ID)
+	}
 	s.Log.Info("application submitted", "request_id", requestID(r), "leika", done.LeiKa, "uploads", len(done.Uploads))
 	http.Redirect(w, r, fc.base+"/eingang/"+done.ID, http.StatusSeeOther)
 	return nil

@@ -85,6 +85,9 @@ type Server struct {
 		FindSubmission(ctx context.Context, id string) (*application.Submission, error)
 	}
 	Uploads *upload.Service
+	// OnSubmit is told the number of every application handed to the outbox
+	// (it starts the delivery at once); nil: delivery waits for its scan.
+	OnSubmit func(ctx context.Context, id string)
 	// Deliveries tells the processing report how delivery stands (nil:
 	// no delivery wired; the report then says "being delivered").
 	Deliveries interface {

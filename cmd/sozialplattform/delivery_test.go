@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/sozialplattform/sozialplattform/internal/delivery"
+)
+
+// sendHzL fills and sends a HzL application with one proof and returns the
+// receipt's address.
+func sendHzL(t *testing.T, b *browser) string {
+	t.Helper()
+	base := "/de/antrag/" + hzl
+	token := b.get(base).csrf(t)
+	walkTo(t, b, token, "unterlagen")
+	if p := b.uploadFile(base+"/unterlagen/hochladen", token, "nachweis_miete", "mietvertrag.pdf", []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")); p.status != 303 {
+		t.Fatalf("upload: %d", p.status)
+	}
+	for _, ch := range []string{"unterlagen", "nothilfe"} {
+		if p := b.post(base+"/"+ch, chapterForm(token, "weiter", hzlAnswers[ch]...)); p.status != 303 {
+			t.Fatalf("%s: %d", ch, p.status)
+		}
+	}
+	p := b.post(base+"/absenden", chapterForm(token, "absenden", append(hzlAnswers["absenden"], "nutzungsbedingungen", "ja")...))
+	if p.status != 303 {
+		t.Fatalf("send: %d\n%s", p.status, errorSummary(p.body))
+	}
+	return p.header.Get("Location")
+}
+
+// TestDeliveryToTheLocalFITConnectService: a sent application goes, by the
+// background job, as encrypted XML with its PDF and proof to the office's
+// FIT-Connect destination (the embedded default's stand-in); the office
+// decrypts exactly one submission; the processing report names the route
+// and checksums; a second run of the job sends nothing again.
+func TestDeliveryToTheLocalFITConnectService(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	receipt := sendHzL(t, b)
+	id := receipt[strings.LastIndex(receipt, "/")+1:]
+	if _, err := in.Queue.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := in.DB.FindDelivery(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != delivery.StatusConfirmed || rec.Transport != "fitconnect" || rec.Reference == "" || len(rec.Hashes) != 4 {
+		t.Fatalf("delivery: %+v", rec)
+	}
+	got, err := in.FITConnectStandin().Collect(rec.Destination, in.FITConnectStandin().DestinationKey(rec.Destination))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("the office received %d submissions", len(got))
+	}
+	sub := got[0]
+	if !bytes.Contains(sub.Data, []byte("Müller-Lüdenscheidt")) || !bytes.Contains(sub.Data, []byte("urn:de:fim:leika:leistung:99107012017000")) {
+		t.Fatalf("the application file: %.400s", sub.Data)
+	}
+	names := map[string]bool{}
+	for _, a := range sub.Attachments {
+		names[a.Filename] = true
+		if a.Filename == "mietvertrag.pdf" && !bytes.HasPrefix(a.Content, []byte("%PDF-1.4\n1 0 obj")) {
+			t.Fatal("the proof arrived changed")
+		}
+	}
+	if !names["mietvertrag.pdf"] || !names["antrag-"+id+".pdf"] {
+		t.Fatalf("attachments %v", names)
+	}
+	if len(sub.Problems) > 0 {
+		t.Fatalf("the office found problems: %v", sub.Problems)
+	}
+	// The job again (a retry, a second instance): nothing is sent twice.
+	if err := in.Delivery.Deliver(t.Context(), id); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(in.FITConnectStandin().Submissions(rec.Destination)); n != 1 {
+		t.Fatalf("%d submissions after a second run", n)
+	}
+	// The receipt's processing report is there for the sending session.
+	if p := b.get(receipt + "/verarbeitungsbericht.pdf"); p.status != 200 || !strings.HasPrefix(p.body, "%PDF") {
+		t.Fatalf("processing report: %d", p.status)
+	}
+	if strings.Contains(in.logs.String(), "Müller") {
+		t.Fatal("personal data in the log")
+	}
+}

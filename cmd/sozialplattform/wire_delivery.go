@@ -1,0 +1,404 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sozialplattform/sozialplattform/content"
+	"github.com/sozialplattform/sozialplattform/internal/application"
+	"github.com/sozialplattform/sozialplattform/internal/delivery"
+	"github.com/sozialplattform/sozialplattform/internal/fitconnect"
+	"github.com/sozialplattform/sozialplattform/internal/fitconnect/standin"
+	"github.com/sozialplattform/sozialplattform/internal/form"
+	"github.com/sozialplattform/sozialplattform/internal/i18n"
+	"github.com/sozialplattform/sozialplattform/internal/job"
+	"github.com/sozialplattform/sozialplattform/internal/office"
+	"github.com/sozialplattform/sozialplattform/internal/pdf"
+	"github.com/sozialplattform/sozialplattform/internal/upload"
+	"github.com/sozialplattform/sozialplattform/internal/xsozial"
+)
+
+// Delivery of sent applications: the job that empties the outbox. The
+// parcel is built here from the adapters (XML file, PDF renderer, upload
+// storage); routing asks the office directory for the responsible office's
+// FIT-Connect destination or XTA address.
+
+const (
+	deliverJob     = "delivery.send"
+	deliverScanJob = "delivery.scan"
+)
+
+// partID derives a stable id for a part of an application, so a retried
+// delivery announces the same attachments. FIT-Connect wants UUIDs of
+// version 4 (random) form: the hash's bits are shaped like one.
+func partID(application, part string) string {
+	h := sha256.Sum256([]byte("sozialplattform/part/" + application + "/" + part))
+	h[6] = h[6]&0x0f | 0x40
+	h[8] = h[8]&0x3f | 0x80
+	id, _ := uuid.FromBytes(h[:16])
+	return id.String()
+}
+
+type parcelBuilder struct {
+	forms    map[string]*form.Definition
+	cat      *content.Catalogue
+	offices  office.Store
+	uploads  *upload.Service
+	catalog  *i18n.Catalog
+	services func(leika string) string
+}
+
+// Build makes the parcel: the application file (XML), the application as
+// the office reads it (PDF, in German) and every clean proof.
+func (b *parcelBuilder) Build(ctx context.Context, sub *application.Submission) (*delivery.Parcel, error) {
+	def, ok := b.forms[sub.LeiKa]
+	if !ok || def.Version != sub.Version {
+		return nil, fmt.Errorf("no form %s version %d", sub.LeiKa, sub.Version)
+	}
+	o, err := b.offices.FindOffice(ctx, sub.OfficeID)
+	if err != nil {
+		return nil, fmt.Errorf("office: %w", err)
+	}
+	p := &delivery.Parcel{Submission: sub}
+	var files []upload.File
+	if b.uploads != nil && len(sub.Uploads) > 0 {
+		all, err := b.uploads.List(ctx, sub.ID)
+		if err != nil {
+			return nil, err
+		}
+		want := map[string]bool{}
+		for _, id := range sub.Uploads {
+			want[id] = true
+		}
+		for _, f := range all {
+			if !want[f.ID] {
+				continue
+			}
+			if f.Status == upload.StatusPending {
+				return nil, errors.New("a proof is not scanned yet")
+			}
+			files = append(files, f)
+		}
+	}
+	meta := xsozial.Meta{ID: sub.ID, LeiKa: sub.LeiKa, Version: sub.Version, OfficeID: sub.OfficeID, OfficeName: o.Name, ARS: sub.ARS,
+		SubmittedAt: sub.SubmittedAt, Lang: sub.Lang, PostkorbHandle: sub.PostkorbHandle}
+	var names []application.FileName
+	for _, f := range files {
+		meta.Uploads = append(meta.Uploads, xsozial.Upload{ID: f.ID, Slot: f.Slot, Name: f.Name, MediaType: f.Type.MediaType(), SHA256: f.SHA256, Size: f.Size})
+		names = append(names, application.FileName{Slot: f.Slot, Name: f.Name})
+	}
+	var xml bytes.Buffer
+	if err := xsozial.Encode(&xml, def, sub.Answers, meta); err != nil {
+		return nil, err
+	}
+	p.Data = xml.Bytes()
+	tr := b.catalog.For(i18n.Languages[0])
+	texts := application.DocumentTexts{Title: tr.T("pdf.title", "service", b.services(sub.LeiKa)), Number: tr.T("form.receipt.number"),
+		Time: tr.T("pdf.time"), Office: tr.T("form.receipt.office"), Status: tr.T("form.receipt.status"),
+		StatusValue: tr.T("form.receipt.status.submitted"), NotApplicable: tr.T("form.chapter.na"), Files: tr.T("pdf.file"),
+		Footer: tr.T("site.name"), PageLabel: func(page, total int) string { return tr.T("pdf.page", "n", page, "total", total) }}
+	var doc bytes.Buffer
+	if err := pdf.Render(&doc, application.Document(def, sub.Answers, "de", texts, sub.ID, o.Name, sub.SubmittedAt, names, uploadChapterOf(def))); err != nil {
+		return nil, err
+	}
+	pdfBytes := doc.Bytes()
+	p.Parts = append(p.Parts, delivery.Part{ID: partID(sub.ID, "antrag.pdf"), Name: "antrag-" + sub.ID + ".pdf",
+		MediaType: "application/pdf", Purpose: "form", Size: int64(len(pdfBytes)),
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(pdfBytes)), nil }})
+	for _, f := range files {
+		f := f
+		p.Parts = append(p.Parts, delivery.Part{ID: partID(sub.ID, f.ID), Name: f.Name,
+			MediaType: f.Type.MediaType(), Purpose: "attachment", Size: f.Size,
+			Open: func() (io.ReadCloser, error) {
+				_, rc, err := b.uploads.Open(context.WithoutCancel(ctx), sub.ID, f.ID)
+				return rc, err
+			}})
+	}
+	return p, nil
+}
+
+// uploadChapterOf is the chapter holding the form's upload boxes.
+func uploadChapterOf(def *form.Definition) string {
+	for _, c := range def.Chapters {
+		for _, it := range c.Items {
+			if f, ok := def.FieldByPath(it.Field); ok && f.Kind == "file" {
+				return c.ID
+			}
+		}
+	}
+	return ""
+}
+
+// officeRouter finds the transport from the office directory: the office
+// that received the application and its FIT-Connect destination, else its
+// XTA address.
+type officeRouter struct {
+	finder *office.Finder
+	cat    *content.Catalogue
+}
+
+func (o *officeRouter) Route(ctx context.Context, sub *application.Submission) (string, string, error) {
+	svc, ok := o.cat.ByLeiKa(sub.LeiKa)
+	if !ok {
+		return "", "", fmt.Errorf("no service %s", sub.LeiKa)
+	}
+	ms, err := o.finder.Find(ctx, svc.LeiKaIDs(), sub.ARS, true)
+	if err != nil {
+		return "", "", err
+	}
+	for _, m := range ms {
+		if m.Office.ID != sub.OfficeID {
+			continue
+		}
+		switch {
+		case m.FITConnectDestination != "":
+			return "fitconnect", m.FITConnectDestination, nil
+		case m.XTAAddress != "":
+			return "xta", m.XTAAddress, nil
+		}
+	}
+	return "", "", errors.New("the office has no FIT-Connect destination or XTA address")
+}
+
+// wireDelivery registers the delivery jobs. Every sent application is
+// picked up by a periodic scan as well as right after sending, so none is
+// left behind by a crash between recording and enqueueing; a failed job is
+// followed by the next scan's.
+func (m *Main) wireDelivery(svc *delivery.Service) {
+	m.Queue.Register(deliverJob, func(ctx context.Context, j *job.Job) error {
+		var id string
+		if err := json.Unmarshal(j.Args, &id); err != nil {
+			return fmt.Errorf("%w: %v", job.ErrPermanent, err)
+		}
+		return svc.Deliver(ctx, id)
+	})
+	m.Queue.Register(deliverScanJob, func(ctx context.Context, _ *job.Job) error {
+		ids, err := svc.Store.PendingDeliveries(ctx, 100)
+		if err != nil {
+			return err
+		}
+		slot := m.DB.Now().Unix() / int64(deliveryRetry/time.Second)
+		for _, id := range ids {
+			if err := m.Queue.Enqueue(ctx, deliverJob, id, job.Unique(fmt.Sprintf("deliver:%s:%d", id, slot))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	m.Queue.Every(deliverScanJob, time.Minute)
+}
+
+// deliveryRetry is how often the scan gives an unfinished delivery a new job.
+const deliveryRetry = 2 * time.Minute
+
+// fitConnectTransport delivers over FIT-Connect: the parcel's XML as the
+// submission's data, the PDF and the proofs as attachments; confirmed when
+// the service's signed event log holds the submit event of this submission.
+type fitConnectTransport struct {
+	client   *fitconnect.Client
+	services func(leika string) string
+}
+
+func (t *fitConnectTransport) Name() string { return "fitconnect" }
+
+func (t *fitConnectTransport) Deliver(ctx context.Context, destination string, p *delivery.Parcel, state []byte, save func([]byte) error) (delivery.Result, error) {
+	var st fitconnect.SendState
+	if len(state) > 0 {
+		if err := json.Unmarshal(state, &st); err != nil {
+			return delivery.Result{}, fmt.Errorf("delivery state: %w", err)
+		}
+	}
+	sub := fitconnect.Submission{DestinationID: destination, LeiKa: p.Submission.LeiKa, ServiceName: t.services(p.Submission.LeiKa),
+		Data: p.Data, SchemaURI: "urn:xoev-de:d-nrw:standard:xsozialbasis_2.1.0"}
+	for _, part := range p.Parts {
+		sub.Attachments = append(sub.Attachments, fitconnect.Attachment{ID: part.ID, Filename: part.Name, MediaType: part.MediaType,
+			Purpose: part.Purpose, Size: part.Size, Open: part.Open})
+	}
+	err := t.client.Send(ctx, sub, &st, func(s *fitconnect.SendState) error {
+		b, err := json.Marshal(s)
+		if err != nil {
+			return err
+		}
+		return save(b)
+	})
+	res := delivery.Result{Reference: st.SubmissionID, Hashes: fitConnectHashes(&st, p)}
+	if err != nil {
+		return res, err
+	}
+	events, err := t.client.Events(ctx, st.CaseID)
+	if err != nil {
+		return res, err
+	}
+	for _, e := range events {
+		if e.Type == fitconnect.EventSubmitSubmission && e.SubmissionID == st.SubmissionID {
+			res.Confirmed = true
+		}
+	}
+	return res, nil
+}
+
+// fitConnectHashes names the SHA-512 of every part for the processing report.
+func fitConnectHashes(st *fitconnect.SendState, p *delivery.Parcel) map[string]string {
+	out := map[string]string{}
+	if st.DataHash != "" {
+		out["antrag.xml (SHA-512)"] = st.DataHash
+	}
+	if st.MetadataHash != "" {
+		out["metadata.json (SHA-512)"] = st.MetadataHash
+	}
+	for _, part := range p.Parts {
+		if h := st.AttachmentHashes[part.ID]; h != "" {
+			out[part.Name+" (SHA-512)"] = h
+		}
+	}
+	return out
+}
+
+// standinTransport is the embedded default's FIT-Connect: the local
+// stand-in plays every demo office. It starts with the first delivery (its
+// RSA-4096 keys take seconds to make the first time, which the platform's
+// start should not wait for), and its destinations are made when first
+// delivered to.
+type standinTransport struct {
+	m        *Main
+	cat      *content.Catalogue
+	services func(leika string) string
+
+	once    sync.Once
+	err     error
+	standin *standin.Server
+	fc      *fitConnectTransport
+}
+
+func (t *standinTransport) Name() string { return "fitconnect" }
+
+func (t *standinTransport) Deliver(ctx context.Context, destination string, p *delivery.Parcel, state []byte, save func([]byte) error) (delivery.Result, error) {
+	t.once.Do(func() {
+		var client *fitconnect.Client
+		t.standin, client, t.err = t.m.startFITConnectStandin(context.WithoutCancel(ctx))
+		if t.err == nil {
+			t.fc = &fitConnectTransport{client: client, services: t.services}
+			t.m.setFITConnect(t.standin)
+		}
+	})
+	if t.err != nil {
+		return delivery.Result{}, t.err
+	}
+	if _, ok := t.standin.Destination(destination); !ok {
+		var leika []string
+		if svc, ok := t.cat.ByLeiKa(p.Submission.LeiKa); ok {
+			leika = svc.LeiKaIDs()
+		}
+		if _, err := t.standin.NewDestination(standin.DestinationSpec{ID: destination, Name: "Demo-Stelle " + destination[:8], LeiKa: leika}); err != nil {
+			return delivery.Result{}, fmt.Errorf("stand-in destination: %w", err)
+		}
+	}
+	return t.fc.Deliver(ctx, destination, p, state, save)
+}
+
+// startFITConnectStandin runs the local FIT-Connect service on a loopback
+// port (development only), with its files below the data folder, and
+// returns a client configured for it.
+func (m *Main) startFITConnectStandin(ctx context.Context) (*standin.Server, *fitconnect.Client, error) {
+	secret, err := m.DB.Secret(ctx, "fitconnect-standin-client")
+	if err != nil {
+		return nil, nil, err
+	}
+	clientID, clientSecret := "sozialplattform-dev", hex.EncodeToString(secret)
+	srv, err := standin.New(standin.Config{Dir: filepath.Join(m.Config.DataDir, "fitconnect"),
+		Clients: map[string]string{clientID: clientSecret}, Now: m.DB.Now})
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	base := "http://" + ln.Addr().String()
+	srv.SetBaseURL(base)
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	m.mu.Lock()
+	m.closers = append(m.closers, func() { hs.Close() })
+	m.mu.Unlock()
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.RootCA())
+	c, err := fitconnect.New(fitconnect.Config{TokenURL: base + "/token", SubmissionURL: base, RoutingURL: base + "/v1",
+		RoutingKeysURL: base + "/v1/routing-jwks.json", ClientID: clientID, ClientSecret: clientSecret, Roots: roots, Now: m.DB.Now})
+	if err != nil {
+		return nil, nil, err
+	}
+	return srv, c, nil
+}
+
+// wireDeliveries sets up the delivery of sent applications. The embedded
+// default delivers to the local FIT-Connect stand-in; with a real service
+// configured (a later step) the same job uses it. Without either,
+// applications wait in the outbox.
+func (m *Main) wireDeliveries(ctx context.Context, forms map[string]*form.Definition, cat *content.Catalogue, catalog *i18n.Catalog, uploads *upload.Service) error {
+	services := func(leika string) string {
+		if svc, ok := cat.ByLeiKa(leika); ok {
+			return svc.View("de").Title
+		}
+		return leika
+	}
+	svc := &delivery.Service{Store: m.DB, Now: m.DB.Now, Transports: map[string]delivery.Transport{},
+		Router:  &officeRouter{finder: &office.Finder{Store: m.DB}, cat: cat},
+		Builder: &parcelBuilder{forms: forms, cat: cat, offices: m.DB, uploads: uploads, catalog: catalog, services: services}}
+	if uploads != nil {
+		svc.Cleaner = uploadCleaner{uploads: uploads, now: m.DB.Now}
+	}
+	if !m.Config.Production() {
+		svc.Transports["fitconnect"] = &standinTransport{m: m, cat: cat, services: services}
+	}
+	if len(svc.Transports) == 0 {
+		return nil
+	}
+	m.Delivery = svc
+	m.wireDelivery(svc)
+	m.Web.OnSubmit = func(ctx context.Context, id string) {
+		// Delivered right away; the periodic scan catches what this misses.
+		_ = m.Queue.Enqueue(ctx, deliverJob, id, job.Unique("deliver:"+id+":now"))
+	}
+	return nil
+}
+
+// uploadCleaner lets a delivered application's proofs expire after the
+// receipt's hour instead of their draft lifetime.
+type uploadCleaner struct {
+	uploads *upload.Service
+	now     func() time.Time
+}
+
+func (c uploadCleaner) DeleteApplication(ctx context.Context, id string) error {
+	return c.uploads.ExpireAt(ctx, id, c.now().Add(time.Hour))
+}
+
+// setFITConnect records the stand-in once it runs (tests and the office's
+// collection read it).
+func (m *Main) setFITConnect(s *standin.Server) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.FITConnect = s
+}
+
+// FITConnectStandin is the running stand-in, nil before the first delivery.
+func (m *Main) FITConnectStandin() *standin.Server {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.FITConnect
+}
