@@ -234,3 +234,48 @@ func heapBytes() uint64 {
 	metrics.Read(s)
 	return s[0].Value.Uint64()
 }
+
+// BenchmarkDeliver10MB delivers one application with a 10 MB proof to the
+// local FIT-Connect service, whole: XML file, PDF, encryption of every part,
+// upload, submit, signed event log. Each round starts the delivery afresh
+// (a new submission at the service).
+// go test -run '^$' -bench Deliver10MB -benchtime 20x ./cmd/sozialplattform/
+func BenchmarkDeliver10MB(b *testing.B) {
+	in := start(b, testConfig(b))
+	br := newBrowser(b, in.base)
+	base := "/de/antrag/" + hzl
+	token := br.get(base).csrf(b)
+	walkTo(b, br, token, "unterlagen")
+	big := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("0123456789abcdef"), 10<<20/16)...)
+	if p := br.uploadFile(base+"/unterlagen/hochladen", token, "nachweis_konten", "kontoauszuege.pdf", big); p.status != 303 {
+		b.Fatalf("upload: %d", p.status)
+	}
+	for _, ch := range []string{"unterlagen", "nothilfe"} {
+		br.post(base+"/"+ch, chapterForm(token, "weiter", hzlAnswers[ch]...))
+	}
+	p := br.post(base+"/absenden", chapterForm(token, "absenden", append(hzlAnswers["absenden"], "nutzungsbedingungen", "ja")...))
+	loc := p.header.Get("Location")
+	id := loc[strings.LastIndex(loc, "/")+1:]
+	if err := in.Delivery.Deliver(b.Context(), id); err != nil { // starts the stand-in, makes the destination's keys
+		b.Fatal(err)
+	}
+	lat := make([]time.Duration, 0, 64)
+	for b.Loop() {
+		if _, err := in.DB.ExecContext(b.Context(), in.DB.Rebind(`DELETE FROM deliveries WHERE submission_id = ?`), id); err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		if err := in.Delivery.Deliver(b.Context(), id); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Milliseconds()), "p99-ms")
+	var sum time.Duration
+	for _, l := range lat {
+		sum += l
+	}
+	b.ReportMetric(float64(time.Minute)/float64(sum/time.Duration(len(lat))), "applications/min")
+}

@@ -89,3 +89,53 @@ func TestDeliveryToTheLocalFITConnectService(t *testing.T) {
 		t.Fatal("personal data in the log")
 	}
 }
+
+// TestDeliveryArrivesExactlyOnceDespiteFaults: the delivery service drops
+// the connection, answers 500 and 503, and loses the answer to the final
+// submit; every failed attempt is retried and the office gets the
+// application exactly once, complete.
+func TestDeliveryArrivesExactlyOnceDespiteFaults(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	receipt := sendHzL(t, b)
+	id := receipt[strings.LastIndex(receipt, "/")+1:]
+	tr := in.Delivery.Transports["fitconnect"].(*standinTransport)
+	if err := tr.ensure(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	fc := in.FITConnectStandin()
+	fc.FailNext("POST /token", 0, 1)                          // down: connection dropped
+	fc.FailNext("POST /v2/submissions", 500, 1)               // an error creating it
+	fc.FailNext("PUT /v2/submissions/*/attachments/*", 503, 1) // an error halfway through the uploads
+	fc.FailNextAfter("PUT /v2/submissions/*", 500, 1)          // submitted, but the answer is lost
+	attempts := 0
+	for ; attempts < 10; attempts++ {
+		if err := in.Delivery.Deliver(t.Context(), id); err == nil {
+			break
+		}
+	}
+	rec, err := in.DB.FindDelivery(t.Context(), id)
+	if err != nil || rec.Status != delivery.StatusConfirmed {
+		t.Fatalf("after %d attempts: %+v %v", attempts, rec, err)
+	}
+	if attempts < 4 {
+		t.Fatalf("only %d failed attempts: the faults did not happen", attempts)
+	}
+	got, err := fc.Collect(rec.Destination, fc.DestinationKey(rec.Destination))
+	if err != nil {
+		t.Fatal(err)
+	}
+	submitted := 0
+	for _, r := range got {
+		if r.Status != "" && len(r.Attachments) == 2 && len(r.Data) > 0 {
+			submitted++
+		}
+	}
+	if submitted != 1 || len(fc.Submissions(rec.Destination)) != 1 {
+		t.Fatalf("the office has %d complete submissions (%d in all), want exactly 1", submitted, len(fc.Submissions(rec.Destination)))
+	}
+	// The failed attempts told the operator why, without personal data.
+	if strings.Contains(in.logs.String(), "Müller") {
+		t.Fatal("personal data in the log")
+	}
+}

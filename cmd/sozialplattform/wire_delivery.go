@@ -287,16 +287,8 @@ type standinTransport struct {
 func (t *standinTransport) Name() string { return "fitconnect" }
 
 func (t *standinTransport) Deliver(ctx context.Context, destination string, p *delivery.Parcel, state []byte, save func([]byte) error) (delivery.Result, error) {
-	t.once.Do(func() {
-		var client *fitconnect.Client
-		t.standin, client, t.err = t.m.startFITConnectStandin(context.WithoutCancel(ctx))
-		if t.err == nil {
-			t.fc = &fitConnectTransport{client: client, services: t.services}
-			t.m.setFITConnect(t.standin)
-		}
-	})
-	if t.err != nil {
-		return delivery.Result{}, t.err
+	if err := t.ensure(ctx); err != nil {
+		return delivery.Result{}, err
 	}
 	if _, ok := t.standin.Destination(destination); !ok {
 		var leika []string
@@ -308,6 +300,19 @@ func (t *standinTransport) Deliver(ctx context.Context, destination string, p *d
 		}
 	}
 	return t.fc.Deliver(ctx, destination, p, state, save)
+}
+
+// ensure starts the stand-in once.
+func (t *standinTransport) ensure(ctx context.Context) error {
+	t.once.Do(func() {
+		var client *fitconnect.Client
+		t.standin, client, t.err = t.m.startFITConnectStandin(context.WithoutCancel(ctx))
+		if t.err == nil {
+			t.fc = &fitConnectTransport{client: client, services: t.services}
+			t.m.setFITConnect(t.standin)
+		}
+	})
+	return t.err
 }
 
 // startFITConnectStandin runs the local FIT-Connect service on a loopback
