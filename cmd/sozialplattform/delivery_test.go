@@ -104,8 +104,8 @@ func TestDeliveryArrivesExactlyOnceDespiteFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	fc := in.FITConnectStandin()
-	fc.FailNext("POST /token", 0, 1)                          // down: connection dropped
-	fc.FailNext("POST /v2/submissions", 500, 1)               // an error creating it
+	fc.FailNext("POST /token", 0, 1)                           // down: connection dropped
+	fc.FailNext("POST /v2/submissions", 500, 1)                // an error creating it
 	fc.FailNext("PUT /v2/submissions/*/attachments/*", 503, 1) // an error halfway through the uploads
 	fc.FailNextAfter("PUT /v2/submissions/*", 500, 1)          // submitted, but the answer is lost
 	attempts := 0
