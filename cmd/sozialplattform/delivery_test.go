@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -137,5 +139,36 @@ func TestDeliveryArrivesExactlyOnceDespiteFaults(t *testing.T) {
 	// The failed attempts told the operator why, without personal data.
 	if strings.Contains(in.logs.String(), "Müller") {
 		t.Fatal("personal data in the log")
+	}
+}
+
+// TestOfficeCollectsWithTheCommandLine: the office's side of the stand-in
+// decrypts a delivered application into a folder: XML, metadata, PDF, proof.
+func TestOfficeCollectsWithTheCommandLine(t *testing.T) {
+	cfg := testConfig(t)
+	in := start(t, cfg)
+	b := newBrowser(t, in.base)
+	receipt := sendHzL(t, b)
+	id := receipt[strings.LastIndex(receipt, "/")+1:]
+	if _, err := in.Queue.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := in.DB.FindDelivery(t.Context(), id)
+	if err != nil || rec.Status != delivery.StatusConfirmed {
+		t.Fatalf("%+v %v", rec, err)
+	}
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if err := Run(t.Context(), []string{"fitconnect", "collect", "--data", cfg.DataDir, "--out", out}, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	folder := filepath.Join(out, rec.Destination, rec.Reference)
+	xml, err := os.ReadFile(filepath.Join(folder, "antrag.xml"))
+	if err != nil || !bytes.Contains(xml, []byte("Müller-Lüdenscheidt")) {
+		t.Fatalf("antrag.xml: %v\n%s", err, stdout.String())
+	}
+	entries, _ := os.ReadDir(folder)
+	if len(entries) != 4 { // antrag.xml, metadata.json, the PDF, the proof
+		t.Fatalf("%d files in %s: %s", len(entries), folder, stdout.String())
 	}
 }

@@ -30,6 +30,9 @@ Commands:
               offices demo          print the demo data in that format
   geodata   place directory:
               geodata import-gv100ad FILE   exact regional keys from the Destatis Gemeindeverzeichnis
+  fitconnect  the receiving office's side of the local FIT-Connect stand-in:
+              fitconnect list [--data DIR]                what arrived, per destination
+              fitconnect collect [--data DIR] [--out DIR]  decrypt every application into a folder
   version   print the version
 
 Run "sozialplattform <command> --help" for the flags of a command.
@@ -86,6 +89,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runOffices(ctx, args[1:], stdout, stderr)
 	case "geodata":
 		return runGeodata(ctx, args[1:], stdout, stderr)
+	case "fitconnect":
+		return runFITConnect(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "sozialplattform", Version)
 		return nil
