@@ -3,6 +3,7 @@ package fitconnect
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -85,6 +86,14 @@ type Client struct {
 	eventKeys  keyCache
 	routeKeys  keyCache
 	staticKeys bool // routing keys given in Config
+	// destSigKeys are checked destination signature keys by
+	// "<destination ID>/<kid>".
+	destSigKeys map[string]destSigKey
+}
+
+type destSigKey struct {
+	key     *rsa.PublicKey
+	fetched time.Time
 }
 
 type keyCache struct {

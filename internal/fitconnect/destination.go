@@ -113,6 +113,32 @@ func (c *Client) Destination(ctx context.Context, id string) (*Destination, erro
 // checkEncryptionKey parses a destination's public JWK and checks it (see
 // Destination). Every failure wraps ErrKeyNotTrusted.
 func (c *Client) checkEncryptionKey(raw []byte, kid string) (*jose.JSONWebKey, error) {
+	return c.checkDestinationKey(raw, kid, encRole)
+}
+
+// keyRole is what a destination key is for: its alg, use, key_ops and
+// certificate key usage.
+type keyRole struct {
+	alg      string        // "RSA-OAEP-256", "PS512"
+	use, op  string        // use "enc"/"sig", key_ops "wrapKey"/"verify"
+	otherOps []string      // further key_ops tolerated besides op
+	usage    x509.KeyUsage // required in the leaf, if it names any
+	what     string        // for messages
+}
+
+var (
+	encRole = keyRole{alg: string(jose.RSA_OAEP_256), use: "enc", op: "wrapKey",
+		otherOps: []string{"encrypt"}, usage: x509.KeyUsageKeyEncipherment, what: "key encipherment"}
+	sigRole = keyRole{alg: string(jose.PS512), use: "sig", op: "verify",
+		usage: x509.KeyUsageDigitalSignature, what: "digital signatures"}
+)
+
+// checkDestinationKey parses a destination's public JWK kid and checks it
+// for role: an RSA public key of at least MinKeyBits with exponent 65537,
+// role's alg and use (or key_ops), whose x5c leaf carries the same public
+// key, allows role's key usage and chains to Config.Roots at Config.Now.
+// Every failure wraps ErrKeyNotTrusted.
+func (c *Client) checkDestinationKey(raw []byte, kid string, role keyRole) (*jose.JSONWebKey, error) {
 	var key jose.JSONWebKey
 	if err := key.UnmarshalJSON(raw); err != nil {
 		// go-jose also refuses an x5c leaf whose key differs from the JWK's.
@@ -138,18 +164,18 @@ func (c *Client) checkEncryptionKey(raw []byte, kid string) (*jose.JSONWebKey, e
 	if pub.E != 65537 {
 		return fail("public exponent %d, want 65537", pub.E)
 	}
-	if key.Algorithm != string(jose.RSA_OAEP_256) {
-		return fail("alg %q, want RSA-OAEP-256", key.Algorithm)
+	if key.Algorithm != role.alg {
+		return fail("alg %q, want %s", key.Algorithm, role.alg)
 	}
-	// FIT-Connect keys say "key_ops":["wrapKey"]; plain JWKs say "use":"enc".
+	// FIT-Connect keys say e.g. "key_ops":["wrapKey"]; plain JWKs say "use":"enc".
 	switch {
-	case key.Use != "" && key.Use != "enc":
-		return fail("use %q, want enc", key.Use)
-	case len(extra.KeyOps) > 0 && (!slices.Contains(extra.KeyOps, "wrapKey") ||
-		slices.ContainsFunc(extra.KeyOps, func(op string) bool { return op != "wrapKey" && op != "encrypt" })):
-		return fail("key_ops %q, want [wrapKey]", extra.KeyOps)
+	case key.Use != "" && key.Use != role.use:
+		return fail("use %q, want %s", key.Use, role.use)
+	case len(extra.KeyOps) > 0 && (!slices.Contains(extra.KeyOps, role.op) ||
+		slices.ContainsFunc(extra.KeyOps, func(op string) bool { return op != role.op && !slices.Contains(role.otherOps, op) })):
+		return fail("key_ops %q, want [%s]", extra.KeyOps, role.op)
 	case key.Use == "" && len(extra.KeyOps) == 0:
-		return fail("neither use enc nor key_ops wrapKey")
+		return fail("neither use %s nor key_ops %s", role.use, role.op)
 	}
 	if len(key.Certificates) == 0 {
 		return fail("no x5c certificate chain")
@@ -158,8 +184,8 @@ func (c *Client) checkEncryptionKey(raw []byte, kid string) (*jose.JSONWebKey, e
 	if lp, ok := leaf.PublicKey.(*rsa.PublicKey); !ok || !lp.Equal(pub) {
 		return fail("the x5c leaf certificate carries another public key")
 	}
-	if leaf.KeyUsage != 0 && leaf.KeyUsage&x509.KeyUsageKeyEncipherment == 0 {
-		return fail("the certificate does not allow key encipherment")
+	if leaf.KeyUsage != 0 && leaf.KeyUsage&role.usage == 0 {
+		return fail("the certificate does not allow %s", role.what)
 	}
 	inter := x509.NewCertPool()
 	for _, crt := range key.Certificates[1:] {

@@ -2,12 +2,15 @@ package fitconnect
 
 import (
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // Event is one verified entry of a case's event log.
@@ -22,10 +25,13 @@ type Event struct {
 }
 
 // Events reads the event log of case caseID and verifies every Security
-// Event Token in it: typ secevent+jwt, alg PS512, signed by a key of the
-// service's JWKS (Config.EventKeysURL), txn naming this case, exactly one
-// event. Any token that fails gives an error wrapping ErrBadSignature and no
-// events.
+// Event Token in it: typ secevent+jwt, alg PS512, txn naming this case,
+// exactly one event, and signed by a key of the service's JWKS
+// (Config.EventKeysURL) — or, when its iss is a destination ID (a UUID: the
+// receiving office's accept-submission and reject-submission events), by
+// that destination's signature key, checked like its encryption key (see
+// Destination, but use sig, alg PS512). Any token that fails gives an error
+// wrapping ErrBadSignature and no events.
 func (c *Client) Events(ctx context.Context, caseID string) ([]Event, error) {
 	if !uuidRE.MatchString(caseID) {
 		return nil, fmt.Errorf("fitconnect: case ID %q is not a UUID", caseID)
@@ -50,7 +56,18 @@ func (c *Client) Events(ctx context.Context, caseID string) ([]Event, error) {
 }
 
 func (c *Client) parseSET(ctx context.Context, set, caseID string) (Event, error) {
-	payload, _, err := c.verifyJWS(ctx, set, eventKeys, "secevent+jwt")
+	payload, _, err := verifyJWSWith(set, "secevent+jwt", func(h jose.Header, unverified []byte) (*rsa.PublicKey, error) {
+		var claims struct {
+			Iss string `json:"iss"`
+		}
+		if err := json.Unmarshal(unverified, &claims); err != nil {
+			return nil, fmt.Errorf("%w: SET payload: %v", ErrBadSignature, err)
+		}
+		if uuidRE.MatchString(claims.Iss) {
+			return c.destinationSigningKey(ctx, claims.Iss, h.KeyID)
+		}
+		return c.verificationKey(ctx, eventKeys, h.KeyID)
+	})
 	if err != nil {
 		return Event{}, err
 	}

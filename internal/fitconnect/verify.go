@@ -3,8 +3,10 @@ package fitconnect
 import (
 	"context"
 	"crypto/rsa"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -16,6 +18,17 @@ import (
 // the required "typ" header. Every failure wraps ErrBadSignature, except a
 // key set that cannot be fetched (a temporary *Error).
 func (c *Client) verifyJWS(ctx context.Context, compact string, src keySource, typ string) ([]byte, jose.Header, error) {
+	return verifyJWSWith(compact, typ, func(h jose.Header, _ []byte) (*rsa.PublicKey, error) {
+		return c.verificationKey(ctx, src, h.KeyID)
+	})
+}
+
+// verifyJWSWith is verifyJWS with the verification key chosen by keyFor
+// from the protected header and the not yet verified payload (the payload
+// is verified against the key keyFor returns, so whatever keyFor read from
+// it is authenticated by that key afterwards).
+func verifyJWSWith(compact, typ string,
+	keyFor func(h jose.Header, unverified []byte) (*rsa.PublicKey, error)) ([]byte, jose.Header, error) {
 	jws, err := jose.ParseSignedCompact(strings.TrimSpace(compact), []jose.SignatureAlgorithm{jose.PS512})
 	if err != nil {
 		return nil, jose.Header{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
@@ -33,7 +46,7 @@ func (c *Client) verifyJWS(ctx context.Context, compact string, src keySource, t
 	if h.KeyID == "" {
 		return nil, h, fmt.Errorf("%w: no kid in the header", ErrBadSignature)
 	}
-	key, err := c.verificationKey(ctx, src, h.KeyID)
+	key, err := keyFor(h, jws.UnsafePayloadWithoutVerification())
 	if err != nil {
 		return nil, h, err
 	}
@@ -105,5 +118,45 @@ func pickKey(set *jose.JSONWebKeySet, kid string) (*rsa.PublicKey, error) {
 	if (k.Algorithm != "" && k.Algorithm != string(jose.PS512)) || (k.Use != "" && k.Use != "sig") {
 		return nil, fmt.Errorf("%w: key %q is for alg %q use %q", ErrBadSignature, kid, k.Algorithm, k.Use)
 	}
+	return pub, nil
+}
+
+// destinationSigningKey returns the signature key kid of destination id
+// (GET /destinations/{id}/keys/{kid} on the submission host), which signs
+// the receiving office's events: an RSA public key of at least MinKeyBits,
+// alg PS512, for signatures (use "sig" or key_ops "verify"), whose x5c leaf
+// carries the same key and chains to Config.Roots, as the encryption key is
+// checked. A checked key is cached for keysTTL. Every failure wraps
+// ErrBadSignature (an unfit key also ErrKeyNotTrusted), except a key that
+// cannot be fetched for the time being (a temporary *Error).
+func (c *Client) destinationSigningKey(ctx context.Context, id, kid string) (*rsa.PublicKey, error) {
+	if !uuidRE.MatchString(id) {
+		return nil, fmt.Errorf("%w: destination ID %q is not a UUID", ErrBadSignature, id)
+	}
+	ck := strings.ToLower(id) + "/" + kid
+	c.keysMu.Lock()
+	defer c.keysMu.Unlock()
+	now := c.cfg.Now()
+	if e, ok := c.destSigKeys[ck]; ok && now.Sub(e.fetched) < keysTTL && now.Sub(e.fetched) >= 0 {
+		return e.key, nil
+	}
+	var raw json.RawMessage
+	err := c.do(ctx, request{op: "get destination signature key", method: http.MethodGet,
+		url: c.api + "/destinations/" + url.PathEscape(id) + "/keys/" + url.PathEscape(kid), auth: true}, &raw)
+	if err != nil {
+		if IsTemporary(err) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: destination %s key %q: %w", ErrBadSignature, id, kid, err)
+	}
+	key, err := c.checkDestinationKey(raw, kid, sigRole)
+	if err != nil {
+		return nil, fmt.Errorf("%w: destination %s: %w", ErrBadSignature, id, err)
+	}
+	pub := key.Key.(*rsa.PublicKey)
+	if c.destSigKeys == nil {
+		c.destSigKeys = map[string]destSigKey{}
+	}
+	c.destSigKeys[ck] = destSigKey{key: pub, fetched: now}
 	return pub, nil
 }
