@@ -107,12 +107,9 @@ func (b *parcelBuilder) Build(ctx context.Context, sub *application.Submission) 
 	}
 	p.Data = xml.Bytes()
 	tr := b.catalog.For(i18n.Languages[0])
-	texts := application.DocumentTexts{Title: tr.T("pdf.title", "service", b.services(sub.LeiKa)), Number: tr.T("form.receipt.number"),
-		Time: tr.T("pdf.time"), Office: tr.T("form.receipt.office"), Status: tr.T("form.receipt.status"),
-		StatusValue: tr.T("form.receipt.status.submitted"), NotApplicable: tr.T("form.chapter.na"), Files: tr.T("pdf.file"),
-		Footer: tr.T("site.name"), PageLabel: func(page, total int) string { return tr.T("pdf.page", "n", page, "total", total) }}
+	texts := application.Texts(tr.T, b.services(sub.LeiKa), true)
 	var doc bytes.Buffer
-	if err := pdf.Render(&doc, application.Document(def, sub.Answers, "de", texts, sub.ID, o.Name, sub.SubmittedAt, names, uploadChapterOf(def))); err != nil {
+	if err := pdf.Render(&doc, application.Document(def, sub.Answers, "de", texts, sub.ID, o.Name, sub.SubmittedAt, names, def.UploadChapter())); err != nil {
 		return nil, err
 	}
 	pdfBytes := doc.Bytes()
@@ -129,18 +126,6 @@ func (b *parcelBuilder) Build(ctx context.Context, sub *application.Submission) 
 			}})
 	}
 	return p, nil
-}
-
-// uploadChapterOf is the chapter holding the form's upload boxes.
-func uploadChapterOf(def *form.Definition) string {
-	for _, c := range def.Chapters {
-		for _, it := range c.Items {
-			if f, ok := def.FieldByPath(it.Field); ok && f.Kind == "file" {
-				return c.ID
-			}
-		}
-	}
-	return ""
 }
 
 // officeRouter finds the transport from the office directory: the office

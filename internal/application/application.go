@@ -143,10 +143,6 @@ func (in *Instance) Chapters(def *form.Definition, current string, today time.Ti
 	return out
 }
 
-// Fingerprint identifies the state of the application on a day: equal
-// fingerprints mean equal answers, ticks and chapter list.
-func (in *Instance) Fingerprint(today time.Time) uint64 { return in.fingerprint(today) }
-
 // fingerprint sums a hash of every answer and tick: independent of map
 // order, and cheap next to evaluating ten chapters.
 func (in *Instance) fingerprint(today time.Time) uint64 {
@@ -175,7 +171,7 @@ func (in *Instance) fingerprint(today time.Time) uint64 {
 }
 
 func (in *Instance) chapters(def *form.Definition, today time.Time) []ChapterInfo {
-	work := copyAnswers(in.Answers)
+	work := in.Answers.Clone()
 	reachable := true
 	out := make([]ChapterInfo, 0, len(def.Chapters))
 	for _, c := range def.Chapters {
@@ -256,10 +252,7 @@ func (in *Instance) Next(def *form.Definition, from string, dir int, today time.
 }
 
 // Problem is a validation problem in a chapter.
-type Problem struct {
-	Chapter string
-	form.Problem
-}
+type Problem = form.ChapterProblem
 
 // Check evaluates every chapter of the application in order, clears what is
 // hidden and returns all problems. A chapter that once passed "Weiter" loses
@@ -281,14 +274,6 @@ func (in *Instance) Check(def *form.Definition, today time.Time) []Problem {
 		}
 	}
 	return out
-}
-
-func copyAnswers(a form.Answers) form.Answers {
-	b := make(form.Answers, len(a))
-	for k, v := range a {
-		b[k] = v
-	}
-	return b
 }
 
 // Submission is a sent application, kept until delivery has confirmed it.
@@ -340,7 +325,7 @@ func Submit(ctx context.Context, d Delivery, def *form.Definition, in *Instance,
 		return nil, &ErrIncomplete{Problems: ps}
 	}
 	s.ID, s.LeiKa, s.Service, s.Version, s.ARS = in.ID, in.LeiKa, in.Service, in.Version, in.ARS
-	s.Answers = copyAnswers(in.Answers)
+	s.Answers = in.Answers.Clone()
 	s.SubmittedAt = now
 	s.Status = StatusSubmitted
 	if !s.PostkorbConsent {

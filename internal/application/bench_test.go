@@ -30,9 +30,9 @@ func BenchmarkCheckWholeApplication(b *testing.B) {
 		name string
 		run  func()
 	}{
-		{"copy-answers", func() { in.Answers = copyAnswers(answers) }},
+		{"copy-answers", func() { in.Answers = answers.Clone() }},
 		{"check", func() {
-			in.Answers = copyAnswers(answers)
+			in.Answers = answers.Clone()
 			if ps := in.Check(def, today); len(ps) > 0 {
 				b.Fatal(ps)
 			}

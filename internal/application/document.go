@@ -16,6 +16,22 @@ type DocumentTexts struct {
 	PageLabel                    func(page, total int) string
 }
 
+// Texts are the document's words from a translator (the message keys of
+// the platform's catalogues): for the person's download (sent false: marked
+// as a draft) and for what the office receives and the receipt (sent true).
+func Texts(t func(key string, args ...any) string, serviceTitle string, sent bool) DocumentTexts {
+	d := DocumentTexts{Title: t("pdf.title", "service", serviceTitle), Number: t("form.receipt.number"),
+		Time: t("pdf.time"), Office: t("form.receipt.office"), Status: t("form.receipt.status"),
+		NotApplicable: t("form.chapter.na"), Files: t("pdf.file"), Footer: t("site.name"),
+		PageLabel: func(page, total int) string { return t("pdf.page", "n", page, "total", total) }}
+	if sent {
+		d.StatusValue = t("form.receipt.status.submitted")
+	} else {
+		d.Subtitle, d.StatusValue = t("pdf.draft"), t("pdf.status.draft")
+	}
+	return d
+}
+
 // FileName is an uploaded file as the document lists it.
 type FileName struct{ Slot, Name string }
 

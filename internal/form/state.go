@@ -194,11 +194,30 @@ func (d *Definition) field(path string) *Field {
 // the valid answers normalised by their kinds: what outputs such as the
 // XML file are made of.
 func (d *Definition) Normalised(answers Answers, today time.Time) Answers {
+	out, _ := d.Validate(answers, today)
+	return out
+}
+
+// ChapterProblem is a validation problem and the chapter it is in.
+type ChapterProblem struct {
+	Chapter string
+	Problem
+}
+
+// Validate evaluates every chapter in order on answers (clearing what is
+// hidden) and returns the valid answers normalised by their kinds together
+// with every problem, so a whole application is checked and converted in
+// one pass.
+func (d *Definition) Validate(answers Answers, today time.Time) (Answers, []ChapterProblem) {
 	out := Answers{}
+	var problems []ChapterProblem
 	for _, c := range d.Chapters {
 		st, _ := d.Evaluate(c.ID, answers, today)
 		for k, v := range st.Values {
 			out[k] = v
+		}
+		for _, p := range st.Problems {
+			problems = append(problems, ChapterProblem{Chapter: c.ID, Problem: p})
 		}
 	}
 	for k, v := range answers {
@@ -206,7 +225,29 @@ func (d *Definition) Normalised(answers Answers, today time.Time) Answers {
 			out[k] = v
 		}
 	}
-	return out
+	return out, problems
+}
+
+// Clone copies the answers (evaluation clears hidden fields in place).
+func (a Answers) Clone() Answers {
+	b := make(Answers, len(a))
+	for k, v := range a {
+		b[k] = v
+	}
+	return b
+}
+
+// UploadChapter is the chapter that holds the form's upload boxes ("" if
+// it has none).
+func (d *Definition) UploadChapter() string {
+	for _, c := range d.Chapters {
+		for _, it := range c.Items {
+			if f, ok := d.byID[it.Field]; ok && f.Kind == "file" {
+				return c.ID
+			}
+		}
+	}
+	return ""
 }
 
 func cond(c *Cond, sc scope, today time.Time, dflt bool) bool {

@@ -34,10 +34,7 @@ func (d *Definition) SummaryOf(chapter string, answers Answers, lang string, tod
 }
 
 func (d *Definition) summary(answers Answers, lang string, today time.Time, only string) []SummaryChapter {
-	work := Answers{}
-	for k, v := range answers {
-		work[k] = v
-	}
+	work := answers.Clone()
 	var out []SummaryChapter
 	for _, c := range d.Chapters {
 		if only != "" && c.ID != only {

@@ -261,7 +261,7 @@ func (s *Server) showChapterCached(w http.ResponseWriter, r *http.Request, fc *f
 // that show what the application alone does not determine (uploads, the
 // receiving office).
 func (s *Server) chapterStateKey(r *http.Request, fc *formContext, id string) string {
-	if id == fc.def.Chapters[len(fc.def.Chapters)-1].ID || id == uploadChapter(fc.def) {
+	if id == fc.def.Chapters[len(fc.def.Chapters)-1].ID || id == fc.def.UploadChapter() {
 		return ""
 	}
 	return s.stateKeyFor(r, fc.def.LeiKa, id)
@@ -444,7 +444,7 @@ func (s *Server) readChapter(fc *formContext, chapterID string, r *http.Request)
 	for _, k := range r.PostForm["offen"] {
 		open[k] = true
 	}
-	st, _ := fc.def.Evaluate(chapterID, copyAnswers(fc.in.Answers), s.Now())
+	st, _ := fc.def.Evaluate(chapterID, fc.in.Answers.Clone(), s.Now())
 	for _, it := range st.Items {
 		// Every field of the chapter is read, visible or not: whether a
 		// field shows depends on the answers being posted now, and the
@@ -470,14 +470,6 @@ func (s *Server) readChapter(fc *formContext, chapterID string, r *http.Request)
 		}
 	}
 	return open
-}
-
-func copyAnswers(a form.Answers) form.Answers {
-	b := form.Answers{}
-	for k, v := range a {
-		b[k] = v
-	}
-	return b
 }
 
 // Template data of a chapter page.
@@ -796,7 +788,7 @@ func (s *Server) formCheck(w http.ResponseWriter, r *http.Request) error {
 	for i, c := range fc.in.Chapters(fc.def, pageCheck, now) {
 		links = append(links, chapterLink{ID: c.ID, Title: c.Title.In(lang), State: string(c.Status), Href: fc.base + "/" + c.ID, Number: i + 1})
 	}
-	upCh := uploadChapter(fc.def)
+	upCh := fc.def.UploadChapter()
 	var out []summaryChapterView
 	for _, c := range chapters[:len(chapters)-1] {
 		cv := summaryChapterView{ID: c.ID, Title: c.Title, Applicable: c.Applicable, Href: fc.base + "/" + c.ID}

@@ -40,7 +40,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, fc *formContext)
 		if f.Pending {
 			v := s.newView(r, "")
 			v.Errors = []FieldMessage{{Field: form.HTMLID(f.Slot), Message: v.T("upload.pending_block")}}
-			return s.showChapterView(w, r, v, fc, uploadChapter(fc.def), nil, http.StatusUnprocessableEntity, false)
+			return s.showChapterView(w, r, v, fc, fc.def.UploadChapter(), nil, http.StatusUnprocessableEntity, false)
 		}
 		sub.Uploads = append(sub.Uploads, f.ID)
 	}
@@ -139,21 +139,6 @@ func (s *Server) formReceipt(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "form_receipt", v)
 }
 
-// documentTexts are the PDF's words in the reader's language.
-func documentTexts(v *View, serviceTitle string, sent bool) application.DocumentTexts {
-	t := application.DocumentTexts{Title: v.T("pdf.title", "service", serviceTitle), Number: v.T("form.receipt.number"),
-		Time: v.T("pdf.time"), Office: v.T("form.receipt.office"), Status: v.T("form.receipt.status"),
-		NotApplicable: v.T("form.chapter.na"), Files: v.T("pdf.file"), Footer: v.T("site.name"),
-		PageLabel: func(page, total int) string { return v.T("pdf.page", "n", page, "total", total) }}
-	if sent {
-		t.StatusValue = v.T("form.receipt.status.submitted")
-	} else {
-		t.Subtitle = v.T("pdf.draft")
-		t.StatusValue = v.T("pdf.status.draft")
-	}
-	return t
-}
-
 // formPDF is "Als PDF herunterladen": the application as it stands now.
 func (s *Server) formPDF(w http.ResponseWriter, r *http.Request) error {
 	fc, err := s.loadForm(r, false)
@@ -164,7 +149,7 @@ func (s *Server) formPDF(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := s.newView(r, "")
-	work := copyAnswers(fc.in.Answers)
+	work := fc.in.Answers.Clone()
 	officeName := ""
 	if m, _, _, err := s.officeFor(r, fc); err == nil && m != nil {
 		officeName = m.Office.Name
@@ -173,8 +158,8 @@ func (s *Server) formPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	doc := application.Document(fc.def, work, v.Lang.Code, documentTexts(v, fc.svc.View(v.Lang.Code).Title, false),
-		fc.in.ID, officeName, s.Now(), fileNames(files), uploadChapter(fc.def))
+	doc := application.Document(fc.def, work, v.Lang.Code, application.Texts(v.T, fc.svc.View(v.Lang.Code).Title, false),
+		fc.in.ID, officeName, s.Now(), fileNames(files), fc.def.UploadChapter())
 	return s.writePDF(w, "antrag-entwurf.pdf", doc)
 }
 
@@ -198,8 +183,8 @@ func (s *Server) formReceiptPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	doc := application.Document(def, sub.Answers, v.Lang.Code, documentTexts(v, svc.View(v.Lang.Code).Title, true),
-		sub.ID, o.Name, sub.SubmittedAt, fileNames(files), uploadChapter(def))
+	doc := application.Document(def, sub.Answers, v.Lang.Code, application.Texts(v.T, svc.View(v.Lang.Code).Title, true),
+		sub.ID, o.Name, sub.SubmittedAt, fileNames(files), def.UploadChapter())
 	return s.writePDF(w, "antrag-"+sub.ID+".pdf", doc)
 }
 

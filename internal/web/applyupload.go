@@ -67,18 +67,6 @@ func hasUploads(def *form.Definition, st *form.ChapterState) bool {
 	return false
 }
 
-// uploadChapter is the chapter that holds the upload boxes.
-func uploadChapter(def *form.Definition) string {
-	for _, c := range def.Chapters {
-		for _, it := range c.Items {
-			if f, ok := def.FieldByPath(it.Field); ok && f.Kind == "file" {
-				return c.ID
-			}
-		}
-	}
-	return ""
-}
-
 func (s *Server) uploadView(r *http.Request, fc *formContext, st *form.ChapterState, v *View, errs map[string]string) (*uploadView, error) {
 	u := &uploadView{Action: fc.base + uploadPathSuffix, DeleteAction: fc.base + "/unterlagen/loeschen",
 		Enabled: s.Uploads != nil, slots: map[string]*uploadSlot{}}
@@ -159,7 +147,7 @@ func (s *Server) formUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	chapter := uploadChapter(fc.def)
+	chapter := fc.def.UploadChapter()
 	if chapter == "" || !fc.in.Reachable(fc.def, chapter, s.Now()) {
 		return errNotFound
 	}
@@ -176,7 +164,7 @@ func (s *Server) formUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errBadRequest
 	}
-	st, _ := fc.def.Evaluate(chapter, copyAnswers(fc.in.Answers), s.Now())
+	st, _ := fc.def.Evaluate(chapter, fc.in.Answers.Clone(), s.Now())
 	known := false
 	for _, it := range st.Items {
 		if f, ok := fc.def.FieldByPath(it.Field); ok && f.Kind == "file" && it.Visible && it.Path == slot {
@@ -294,6 +282,6 @@ func (s *Server) formUploadDelete(w http.ResponseWriter, r *http.Request) error 
 	if err != nil && !errors.Is(err, upload.ErrNotFound) {
 		return err
 	}
-	http.Redirect(w, r, fc.base+"/"+uploadChapter(fc.def)+"?entfernt=1", http.StatusSeeOther)
+	http.Redirect(w, r, fc.base+"/"+fc.def.UploadChapter()+"?entfernt=1", http.StatusSeeOther)
 	return nil
 }

@@ -141,23 +141,14 @@ func build(def *form.Definition, answers form.Answers, m Meta) (*Nachricht, erro
 	}
 	at := m.SubmittedAt.UTC().Format("2006-01-02T15:04:05Z")
 
-	work := make(form.Answers, len(answers))
-	for k, v := range answers {
-		work[k] = v
-	}
 	// Only a valid application becomes a file: an answer the form refuses
 	// (also an optional one) is an error, not silently left out.
-	for _, c := range def.Chapters {
-		check := make(form.Answers, len(work))
-		for k, x := range work {
-			check[k] = x
-		}
-		if st, _ := def.Evaluate(c.ID, check, m.SubmittedAt); len(st.Problems) > 0 {
-			p := st.Problems[0]
-			return nil, invalid("chapter %s: answer %s: %s", c.ID, p.Path, p.Key)
-		}
+	normalised, problems := def.Validate(answers.Clone(), m.SubmittedAt)
+	if len(problems) > 0 {
+		p := problems[0]
+		return nil, invalid("chapter %s: answer %s: %s", p.Chapter, p.Path, p.Key)
 	}
-	v := &values{def: def, n: def.Normalised(work, m.SubmittedAt)}
+	v := &values{def: def, n: normalised}
 
 	a := Antrag{
 		Antragsnummer:    m.ID,
