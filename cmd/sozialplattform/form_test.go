@@ -203,7 +203,8 @@ func TestHzLApplicationFromStartToReceipt(t *testing.T) {
 		t.Fatalf("receipt: %d", p.status)
 	}
 	id := receipt[strings.LastIndex(receipt, "/")+1:]
-	p.mustContain(t, "Ihr Antrag ist abgeschickt", id, "Sozialamt", "Antrag als PDF herunterladen")
+	p.mustContain(t, "Ihr Antrag ist abgeschickt", id, "Sozialamt", "Antrag als PDF herunterladen",
+		`href="`+receipt+`/verarbeitungsbericht.pdf"`)
 	if p := b.get(receipt + "/antrag.pdf"); p.status != 200 || !strings.HasPrefix(p.body, "%PDF") {
 		t.Fatalf("receipt pdf: %d", p.status)
 	}

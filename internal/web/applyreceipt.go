@@ -133,8 +133,9 @@ func (s *Server) formReceipt(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.Title = v.T("form.receipt.title")
 	v.Data = map[string]any{"Sub": sub, "Service": svc.View(v.Lang.Code).Title, "Office": o, "Signed": citizenFrom(r) != nil,
-		"PDF":   "/" + v.Lang.Code + "/antrag/" + sub.LeiKa + "/eingang/" + sub.ID + "/antrag.pdf",
-		"Until": s.Now().Add(ReceiptLifetime)}
+		"PDF":    "/" + v.Lang.Code + "/antrag/" + sub.LeiKa + "/eingang/" + sub.ID + "/antrag.pdf",
+		"Report": "/" + v.Lang.Code + "/antrag/" + sub.LeiKa + "/eingang/" + sub.ID + "/verarbeitungsbericht.pdf",
+		"Until":  s.Now().Add(ReceiptLifetime)}
 	v.NoFeedback = false
 	return s.render(w, r, http.StatusOK, "form_receipt", v)
 }
