@@ -328,11 +328,18 @@ func (c *Client) once(ctx context.Context, r request, token string, out any) (in
 	case r.body != nil:
 		var err error
 		if body, length, ctype, err = r.body(); err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				return 0, err
+			}
 			return 0, &Error{Op: r.op, Err: err}
 		}
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
 	if err != nil {
+		if c, ok := body.(io.Closer); ok {
+			c.Close()
+		}
 		return 0, &Error{Op: r.op, Err: err}
 	}
 	if body != nil {
@@ -341,6 +348,9 @@ func (c *Client) once(ctx context.Context, r request, token string, out any) (in
 		if r.body != nil {
 			req.GetBody = func() (io.ReadCloser, error) {
 				b, _, _, err := r.body()
+				if rc, ok := b.(io.ReadCloser); ok {
+					return rc, err
+				}
 				return io.NopCloser(b), err
 			}
 		}

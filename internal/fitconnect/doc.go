@@ -20,9 +20,9 @@
 // docs/decisions.md).
 //
 // Data and metadata are encrypted with go-jose. Attachments (up to
-// MaxAttachmentSize) are encrypted by EncryptReader, a small compact-JWE
-// writer over crypto/rsa and crypto/cipher that seals the plaintext in place
-// and base64-encodes while the request body is read, so an attachment costs
-// about its own size in memory instead of about 4.7 times that
-// (docs/decisions.md has the figures).
+// MaxAttachmentSize) are encrypted by StreamJWE while the request body is
+// sent: a small compact-JWE writer over crypto/rsa and a streaming AES-GCM
+// of our own (gcm.go, checked against crypto/cipher), so an attachment of
+// any size costs a few KiB of memory instead of about 4.7 times its size
+// with go-jose (docs/decisions.md has the figures).
 package fitconnect

@@ -1,9 +1,6 @@
 package fitconnect
 
 import (
-	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -13,15 +10,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
-	"slices"
-	"strings"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
 
 // MaxAttachmentSize bounds one attachment's plaintext (the platform allows
-// 100 MB per application).
+// 100 MB per application); far below GCM's limit for one message.
 const MaxAttachmentSize = 128 << 20
 
 // ErrAttachmentTooLarge is returned for an attachment over MaxAttachmentSize.
@@ -31,7 +27,7 @@ var ErrAttachmentTooLarge = errors.New("fitconnect: attachment larger than MaxAt
 // A256GCM, with the key's kid and cty in the protected header), made by
 // go-jose. It holds plaintext, ciphertext and the serialisation in memory
 // at once (about 4.7 times the plaintext), which is fine for data and
-// metadata; attachments go through EncryptReader.
+// metadata; attachments go through StreamJWE.
 func Encrypt(key *jose.JSONWebKey, plaintext []byte, cty string) (string, error) {
 	pub, err := encryptionKey(key)
 	if err != nil {
@@ -63,83 +59,32 @@ func encryptionKey(key *jose.JSONWebKey) (*rsa.PublicKey, error) {
 	return pub, nil
 }
 
-// SealedJWE is a compact JWE (RSA-OAEP-256, A256GCM) whose ciphertext lies
-// in memory in binary and is base64url-encoded only while it is read, so it
-// costs about the plaintext's size. It can be read any number of times
-// (retries, redirects).
-type SealedJWE struct {
-	head   []byte // BASE64URL(header) "." BASE64URL(encrypted key) "." BASE64URL(iv) "."
-	sealed []byte // ciphertext followed by the 16-byte tag
-	// Hash is the SHA-512 of the plaintext, in hex (for the metadata).
-	Hash string
-	// Size is the plaintext's length in bytes.
-	Size int64
+// StreamJWE is the compact JWE (RSA-OAEP-256, A256GCM, kid and cty in the
+// protected header) of a plaintext whose exact size is known, made while it
+// is read: the plaintext streams through AES-GCM (gcmSealer) and base64, so
+// an attachment of any size costs a few KiB of memory. Its length is known
+// before the first byte (Content-Length), because every part of a compact
+// JWE has a fixed length for a given key, header and plaintext size.
+//
+// The JWE is serialised by us from crypto/rsa (OAEP, SHA-256, empty label)
+// exactly as RFC 7516 §5.1 describes, because go-jose can only produce the
+// whole serialisation as one string in memory (about 4.7 times the
+// plaintext).
+type StreamJWE struct {
+	key    *rsa.PublicKey
+	header string // BASE64URL(UTF8(protected header))
+	size   int64
 }
 
-// EncryptReader reads r to its end (at most MaxAttachmentSize bytes) and
-// encrypts it for key as a compact JWE with kid and cty in the protected
-// header. sizeHint, when it is the exact size, lets it allocate once; the
-// plaintext is then sealed in that same buffer, so the peak is the size plus
-// 16 bytes (a wrong or missing hint costs the usual slice growth while
-// reading). The JWE is serialised by us from crypto/rsa (OAEP, SHA-256,
-// empty label) and crypto/cipher (AES-256-GCM, 96-bit IV, the header's
-// base64 as additional data) exactly as RFC 7516 §5.1 describes, because
-// go-jose can only produce the whole serialisation as one string.
-func EncryptReader(key *jose.JSONWebKey, r io.Reader, sizeHint int64, cty string) (*SealedJWE, error) {
+// NewStreamJWE prepares the JWE of size bytes (at most MaxAttachmentSize)
+// for key.
+func NewStreamJWE(key *jose.JSONWebKey, size int64, cty string) (*StreamJWE, error) {
 	pub, err := encryptionKey(key)
 	if err != nil {
 		return nil, err
 	}
-	const tagSize = 16
-	initial := int64(64 << 10)
-	if sizeHint > 0 && sizeHint <= MaxAttachmentSize {
-		initial = sizeHint
-	}
-	buf := make([]byte, 0, initial+tagSize)
-	for {
-		if cap(buf)-len(buf) <= tagSize {
-			// Full: probe for the end before growing.
-			var one [1]byte
-			n, err := io.ReadFull(r, one[:])
-			if n == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF) {
-				break
-			}
-			if err != nil {
-				return nil, fmt.Errorf("fitconnect: read attachment: %w", err)
-			}
-			if int64(len(buf)) >= MaxAttachmentSize {
-				return nil, ErrAttachmentTooLarge
-			}
-			grow := min(max(len(buf), 64<<10), MaxAttachmentSize+1-len(buf))
-			buf = append(slices.Grow(buf, grow+tagSize), one[0])
-		}
-		n, err := r.Read(buf[len(buf) : cap(buf)-tagSize])
-		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > MaxAttachmentSize {
-			return nil, ErrAttachmentTooLarge
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("fitconnect: read attachment: %w", err)
-		}
-	}
-	sum := sha512.Sum512(buf)
-	s := &SealedJWE{Hash: hex.EncodeToString(sum[:]), Size: int64(len(buf))}
-
-	cek := make([]byte, 32)
-	defer clear(cek)
-	iv := make([]byte, 12)
-	if _, err := rand.Read(cek); err != nil {
-		return nil, err
-	}
-	if _, err := rand.Read(iv); err != nil {
-		return nil, err
-	}
-	ek, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, pub, cek, nil)
-	if err != nil {
-		return nil, fmt.Errorf("fitconnect: encrypt content key: %w", err)
+	if size < 0 || size > MaxAttachmentSize {
+		return nil, ErrAttachmentTooLarge
 	}
 	header, err := json.Marshal(struct {
 		Alg string `json:"alg"`
@@ -150,76 +95,120 @@ func EncryptReader(key *jose.JSONWebKey, r io.Reader, sizeHint int64, cty string
 	if err != nil {
 		return nil, err
 	}
-	b64 := base64.RawURLEncoding
-	var head strings.Builder
-	head.WriteString(b64.EncodeToString(header))
-	aad := []byte(head.String())
-	head.WriteByte('.')
-	head.WriteString(b64.EncodeToString(ek))
-	head.WriteByte('.')
-	head.WriteString(b64.EncodeToString(iv))
-	head.WriteByte('.')
-	s.head = []byte(head.String())
-
-	block, err := aes.NewCipher(cek)
-	if err != nil {
-		return nil, err
-	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	// In place: buf has room for the tag, so Seal allocates nothing.
-	s.sealed = gcm.Seal(buf[:0], iv, buf, aad)
-	return s, nil
+	return &StreamJWE{key: pub, header: base64.RawURLEncoding.EncodeToString(header), size: size}, nil
 }
 
 // Len is the length of the compact serialisation in bytes.
-func (s *SealedJWE) Len() int64 {
+func (s *StreamJWE) Len() int64 {
 	b64 := base64.RawURLEncoding
-	n := len(s.sealed) - 16
-	return int64(len(s.head) + b64.EncodedLen(n) + 1 + b64.EncodedLen(16))
+	return int64(len(s.header)+1+b64.EncodedLen(s.key.Size())+1+b64.EncodedLen(12)+1) +
+		int64(b64.EncodedLen(int(s.size))) + 1 + int64(b64.EncodedLen(16))
 }
 
-// AuthTag is the JWE's authentication tag (its last part), as the service's
-// submit-submission event reports it.
-func (s *SealedJWE) AuthTag() string {
-	return base64.RawURLEncoding.EncodeToString(s.sealed[len(s.sealed)-16:])
+// Reader returns the serialisation of plain, which must yield exactly the
+// size given to NewStreamJWE (else reading fails). Every reader has a
+// content key and IV of its own, so a retried upload never reuses a nonce;
+// closing it closes plain when that is an io.Closer.
+func (s *StreamJWE) Reader(plain io.Reader) (*JWEReader, error) {
+	cek := make([]byte, 32)
+	defer clear(cek)
+	iv := make([]byte, 12)
+	if _, err := rand.Read(cek); err != nil {
+		return nil, err
+	}
+	if _, err := rand.Read(iv); err != nil {
+		return nil, err
+	}
+	ek, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, s.key, cek, nil)
+	if err != nil {
+		return nil, fmt.Errorf("fitconnect: encrypt content key: %w", err)
+	}
+	sealer, err := newGCMSealer(cek, iv, []byte(s.header))
+	if err != nil {
+		return nil, err
+	}
+	b64 := base64.RawURLEncoding
+	head := s.header + "." + b64.EncodeToString(ek) + "." + b64.EncodeToString(iv) + "."
+	r := &JWEReader{src: plain, size: s.size, gcm: sealer, hash: sha512.New()}
+	r.end = copy(r.out[:], head)
+	return r, nil
 }
 
-// Reader returns a new reader of the compact serialisation.
-func (s *SealedJWE) Reader() io.Reader {
-	n := len(s.sealed) - 16
-	return io.MultiReader(bytes.NewReader(s.head), &b64Reader{src: s.sealed[:n]}, strings.NewReader("."+s.AuthTag()))
+// JWEReader reads a StreamJWE's serialisation.
+type JWEReader struct {
+	src    io.Reader
+	size   int64 // plaintext bytes expected
+	read   int64 // plaintext bytes read
+	gcm    *gcmSealer
+	hash   hash.Hash
+	in     [3 << 10]byte
+	out    [4 << 10]byte // base64 of in, or the head, or the tag
+	pos    int
+	end    int
+	done   bool   // the tag is in out
+	sum    string // hex SHA-512 of the plaintext, once done
+	tagB64 string
 }
 
-// String returns the whole serialisation (for small JWEs and tests).
-func (s *SealedJWE) String() string {
-	var b strings.Builder
-	b.Grow(int(s.Len()))
-	_, _ = io.Copy(&b, s.Reader())
-	return b.String()
-}
-
-// b64Reader base64url-encodes (unpadded) src while it is read, 3 KiB at a
-// time.
-type b64Reader struct {
-	src      []byte
-	out      [4096]byte
-	pos, end int
-}
-
-func (r *b64Reader) Read(p []byte) (int, error) {
-	if r.pos == r.end {
-		if len(r.src) == 0 {
+func (r *JWEReader) Read(p []byte) (int, error) {
+	for r.pos == r.end {
+		if r.done {
 			return 0, io.EOF
 		}
-		n := min(len(r.src), len(r.out)/4*3) // a multiple of 3 except at the end
-		base64.RawURLEncoding.Encode(r.out[:], r.src[:n])
-		r.pos, r.end = 0, base64.RawURLEncoding.EncodedLen(n)
-		r.src = r.src[n:]
+		if err := r.fill(); err != nil {
+			return 0, err
+		}
 	}
 	n := copy(p, r.out[r.pos:r.end])
 	r.pos += n
 	return n, nil
 }
+
+// fill encrypts and encodes the next piece of plaintext (a multiple of 3
+// bytes but for the last, so the base64 pieces join), or at the end the tag.
+func (r *JWEReader) fill() error {
+	b64 := base64.RawURLEncoding
+	if r.read == r.size {
+		var one [1]byte
+		if n, _ := io.ReadFull(r.src, one[:]); n > 0 {
+			return fmt.Errorf("fitconnect: attachment longer than its %d bytes", r.size)
+		}
+		tag := r.gcm.tag()
+		r.tagB64 = b64.EncodeToString(tag[:])
+		r.out[0] = '.'
+		r.pos, r.end = 0, 1+copy(r.out[1:], r.tagB64)
+		r.sum = hex.EncodeToString(r.hash.Sum(nil))
+		r.done = true
+		return nil
+	}
+	k := int(min(int64(len(r.in)), r.size-r.read))
+	n, err := io.ReadFull(r.src, r.in[:k])
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return fmt.Errorf("fitconnect: attachment shorter than its %d bytes", r.size)
+	}
+	if err != nil {
+		return fmt.Errorf("fitconnect: read attachment: %w", err)
+	}
+	r.read += int64(n)
+	r.hash.Write(r.in[:n])
+	r.gcm.seal(r.in[:n], r.in[:n])
+	b64.Encode(r.out[:], r.in[:n])
+	r.pos, r.end = 0, b64.EncodedLen(n)
+	return nil
+}
+
+// Close closes the plaintext's source.
+func (r *JWEReader) Close() error {
+	if c, ok := r.src.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// Hash is the hex SHA-512 of the plaintext, once it was read to its end
+// ("" before).
+func (r *JWEReader) Hash() string { return r.sum }
+
+// AuthTag is the JWE's authentication tag (its last part) once read to the
+// end, as the service's submit-submission event reports it.
+func (r *JWEReader) AuthTag() string { return r.tagB64 }

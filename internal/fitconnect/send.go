@@ -24,8 +24,8 @@ type Attachment struct {
 	Filename  string
 	MediaType string
 	Purpose   string // form (the application as PDF), attachment, report
-	// Size, when the exact plaintext size is known, lets the encryption
-	// allocate its buffer once (optional).
+	// Size is the plaintext's exact length: the encrypted upload's length
+	// follows from it, so it streams without being held in memory.
 	Size int64
 	// Open returns the plaintext; it is read once per upload.
 	Open func() (io.ReadCloser, error)
@@ -132,23 +132,12 @@ func (c *Client) Send(ctx context.Context, s Submission, st *SendState, save fun
 		if st.Uploaded[a.ID] && st.AttachmentHashes[a.ID] != "" {
 			continue
 		}
-		sealed, err := sealAttachment(dest, a)
-		if err != nil {
-			return err
-		}
-		err = c.do(ctx, request{
-			op: "upload attachment " + a.ID, method: http.MethodPut,
-			url: sub + "/attachments/" + url.PathEscape(a.ID), auth: true,
-			body: func() (io.Reader, int64, string, error) {
-				return sealed.Reader(), sealed.Len(), "application/jose", nil
-			},
-			timeout: c.timeout + time.Duration(sealed.Len()/(512<<10))*time.Second,
-		}, nil)
+		sum, err := c.upload(ctx, sub, dest, a)
 		if err != nil {
 			return err
 		}
 		st.Uploaded[a.ID] = true
-		st.AttachmentHashes[a.ID] = sealed.Hash
+		st.AttachmentHashes[a.ID] = sum
 		if err := save(st); err != nil {
 			return saveError("attachment "+a.ID, err)
 		}
@@ -245,17 +234,41 @@ func (c *Client) submittedBefore(ctx context.Context, st *SendState) (bool, erro
 	return false, nil
 }
 
-func sealAttachment(dest *Destination, a Attachment) (*SealedJWE, error) {
-	rc, err := a.Open()
+// upload sends one attachment as a StreamJWE read straight from the file
+// (again from its start if the request is repeated) and returns the SHA-512
+// of what was sent.
+func (c *Client) upload(ctx context.Context, sub string, dest *Destination, a Attachment) (string, error) {
+	stream, err := NewStreamJWE(dest.Key, a.Size, a.MediaType)
 	if err != nil {
-		return nil, &Error{Op: "open attachment " + a.ID, Temporary: true, Err: err}
+		return "", &Error{Op: "encrypt attachment " + a.ID, Err: err}
 	}
-	defer rc.Close()
-	sealed, err := EncryptReader(dest.Key, rc, a.Size, a.MediaType)
+	var last *JWEReader
+	err = c.do(ctx, request{
+		op: "upload attachment " + a.ID, method: http.MethodPut,
+		url: sub + "/attachments/" + url.PathEscape(a.ID), auth: true,
+		body: func() (io.Reader, int64, string, error) {
+			rc, err := a.Open()
+			if err != nil {
+				return nil, 0, "", &Error{Op: "open attachment " + a.ID, Temporary: true, Err: err}
+			}
+			r, err := stream.Reader(rc)
+			if err != nil {
+				rc.Close()
+				return nil, 0, "", err
+			}
+			last = r
+			return r, stream.Len(), "application/jose", nil
+		},
+		timeout: c.timeout + time.Duration(stream.Len()/(512<<10))*time.Second,
+	}, nil)
 	if err != nil {
-		return nil, &Error{Op: "encrypt attachment " + a.ID, Temporary: !errors.Is(err, ErrAttachmentTooLarge), Err: err}
+		return "", err
 	}
-	return sealed, nil
+	if last == nil || last.Hash() == "" {
+		// The service answered before it had read the whole body.
+		return "", &Error{Op: "upload attachment " + a.ID, Temporary: true, Err: errors.New("answered before the upload was complete")}
+	}
+	return last.Hash(), nil
 }
 
 var (

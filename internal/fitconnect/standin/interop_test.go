@@ -68,7 +68,7 @@ func TestInteropWithPlatformClient(t *testing.T) {
 				DestinationID: dest, LeiKa: interLeiKa, ServiceName: "Hilfe zum Lebensunterhalt",
 				Data: []byte("<antrag/>"), SchemaURI: standin.XSozialSchemaURI,
 				Attachments: []fitconnect.Attachment{{ID: "2c1f7a40-5b7e-4d2a-9c51-1e0f6a3b7d10", Filename: "Antrag.pdf",
-					MediaType: "application/pdf", Purpose: "form", Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(pdf)), nil }}},
+					MediaType: "application/pdf", Purpose: "form", Size: int64(len(pdf)), Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(pdf)), nil }}},
 			}
 			var st fitconnect.SendState
 			if err := c.Send(ctx, sub, &st, nil); err != nil {
