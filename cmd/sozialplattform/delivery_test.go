@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/sozialplattform/sozialplattform/internal/delivery"
+	"github.com/sozialplattform/sozialplattform/internal/fitconnect/standin"
+	xtastandin "github.com/sozialplattform/sozialplattform/internal/xta/standin"
 )
 
 // sendHzL fills and sends a HzL application with one proof and returns the
@@ -102,7 +104,7 @@ func TestDeliveryArrivesExactlyOnceDespiteFaults(t *testing.T) {
 	receipt := sendHzL(t, b)
 	id := receipt[strings.LastIndex(receipt, "/")+1:]
 	tr := in.Delivery.Transports["fitconnect"].(*standinTransport)
-	if err := tr.ensure(t.Context()); err != nil {
+	if _, err := tr.standin.Client(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	fc := in.FITConnectStandin()
@@ -170,5 +172,88 @@ func TestOfficeCollectsWithTheCommandLine(t *testing.T) {
 	entries, _ := os.ReadDir(folder)
 	if len(entries) != 4 { // antrag.xml, metadata.json, the PDF, the proof
 		t.Fatalf("%d files in %s: %s", len(entries), folder, stdout.String())
+	}
+}
+
+// TestDeliveryOverXTA: an office reachable only by XTA gets the
+// application from the embedded default's XTA server over mutual TLS: the
+// application file, its PDF and the proof in one message, once; the
+// processing report has the SHA-256 of each part.
+func TestDeliveryOverXTA(t *testing.T) {
+	in := start(t, testConfig(t))
+	const address = "demo:xta:sozialamt-rhein-sieg"
+	if _, err := in.DB.ExecContext(t.Context(), in.DB.Rebind(`UPDATE responsibilities SET fitconnect_dest = '', xta_address = ? WHERE office_id LIKE 'sozialamt-rhein-sieg%'`), address); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, in.base)
+	receipt := sendHzL(t, b)
+	id := receipt[strings.LastIndex(receipt, "/")+1:]
+	if _, err := in.Queue.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := in.DB.FindDelivery(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != delivery.StatusConfirmed || rec.Transport != "xta" || rec.Destination != address || !strings.HasPrefix(rec.Reference, "urn:de:xta:messageid:") || len(rec.Hashes) != 3 {
+		t.Fatalf("delivery: %+v", rec)
+	}
+	if err := in.Delivery.Deliver(t.Context(), id); err != nil { // again: nothing sent twice
+		t.Fatal(err)
+	}
+	got := in.XTAStandin().Received(xtastandin.Identifier{Category: "dvdv", Value: address})
+	if len(got) != 1 || len(got[0].Parts) != 3 || got[0].Service != "urn:de:fim:leika:leistung:"+hzl {
+		t.Fatalf("the office received %d messages: %+v", len(got), got)
+	}
+	parts := got[0].Parts
+	if !bytes.Contains(parts[0].Data, []byte("Müller-Lüdenscheidt")) || !bytes.HasPrefix(parts[1].Data, []byte("%PDF")) ||
+		!bytes.HasPrefix(parts[2].Data, []byte("%PDF-1.4\n1 0 obj")) || parts[2].Name != "mietvertrag.pdf" {
+		t.Fatalf("parts: %s, %s, %s", parts[0].Name, parts[1].Name, parts[2].Name)
+	}
+	if p := b.get(receipt + "/verarbeitungsbericht.pdf"); p.status != 200 || !strings.HasPrefix(p.body, "%PDF") {
+		t.Fatalf("processing report: %d", p.status)
+	}
+}
+
+// TestRoutingAPIFirst: the Routing API's answer wins over the office
+// directory; a routing answer whose signature does not verify stops the
+// delivery with the reason for the operator, and nothing is sent anywhere
+// until the answer is sound again.
+func TestRoutingAPIFirst(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	receipt := sendHzL(t, b)
+	id := receipt[strings.LastIndex(receipt, "/")+1:]
+	tr := in.Delivery.Transports["fitconnect"].(*standinTransport)
+	if _, err := tr.standin.Client(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	fc := in.FITConnectStandin()
+	routed, err := fc.NewDestination(standin.DestinationSpec{Name: "Sozialamt laut Routing-API", LeiKa: []string{hzl}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fc.AddRoute(standin.Route{LeiKa: hzl, ARS: "05382", DestinationID: routed.ID}); err != nil {
+		t.Fatal(err)
+	}
+	fc.BreakRoutingSignature(true)
+	if err := in.Delivery.Deliver(t.Context(), id); err == nil {
+		t.Fatal("delivered on a routing answer with a bad signature")
+	}
+	rec, err := in.DB.FindDelivery(t.Context(), id)
+	if err != nil || rec.Status != delivery.StatusPending || !strings.Contains(rec.LastError, "signature") {
+		t.Fatalf("the operator does not see why: %+v %v", rec, err)
+	}
+	for _, d := range fc.Destinations() {
+		if n := len(fc.Submissions(d.ID)); n != 0 {
+			t.Fatalf("%d submissions at %s", n, d.Name)
+		}
+	}
+	fc.BreakRoutingSignature(false)
+	if err := in.Delivery.Deliver(t.Context(), id); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ = in.DB.FindDelivery(t.Context(), id); rec.Destination != routed.ID || rec.Status != delivery.StatusConfirmed {
+		t.Fatalf("delivered to %s, the route names %s", rec.Destination, routed.ID)
 	}
 }

@@ -48,24 +48,38 @@ func testConfig(t testing.TB) config.Config {
 // start runs the real program: NewMain, Listen, Serve, exactly as the binary does.
 func start(t testing.TB, cfg config.Config) *instance {
 	t.Helper()
+	in, stop := startStoppable(t, cfg)
+	t.Cleanup(stop)
+	return in
+}
+
+// startStoppable is start with the stop in the caller's hands (stopping
+// twice is fine).
+func startStoppable(t testing.TB, cfg config.Config) (*instance, func()) {
+	t.Helper()
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	m, err := NewMain(ctx, cfg, logs)
 	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
 	if err := m.Listen(); err != nil {
+		cancel()
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- m.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return &instance{Main: m, base: m.URL(), logs: logs}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		})
+	}
+	return &instance{Main: m, base: m.URL(), logs: logs}, stop
 }
 
 // browser is an HTTP client with cookies that does not follow redirects.

@@ -37,6 +37,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/store"
 	"github.com/sozialplattform/sozialplattform/internal/upload"
 	"github.com/sozialplattform/sozialplattform/internal/web"
+	xtastandin "github.com/sozialplattform/sozialplattform/internal/xta/standin"
 )
 
 // Main holds the wired platform. Tests build one on a free port with a temp
@@ -57,12 +58,14 @@ type Main struct {
 	// FITConnect is the local FIT-Connect stand-in of the embedded default
 	// (nil when a real service is configured or none).
 	FITConnect *standin.Server
+	XTA        *xtastandin.Server
 	Delivery   *delivery.Service
 
 	listener net.Listener
 	srv      *http.Server
 	mu       sync.Mutex
 	closers  []func()
+	unlock   func() // the data folder's lock (SQLite), released last
 	wg       sync.WaitGroup
 }
 
@@ -78,6 +81,30 @@ func openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
 	return db, nil
 }
 
+// openOwnDB opens the database for serving. On SQLite the process takes
+// the data folder for itself and takes back the leases its predecessor
+// held when it stopped (a crash included), so interrupted deliveries and
+// jobs go on at once.
+func (m *Main) openOwnDB(ctx context.Context) error {
+	cfg := m.Config
+	if cfg.DatabaseURL == "" {
+		release, err := store.LockDataDir(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		m.unlock = release
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	if db.Dialect == store.SQLite {
+		return db.ReleaseLeases(ctx)
+	}
+	return nil
+}
+
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
@@ -88,7 +115,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 
 // NewMain validates the configuration, opens and migrates the database and
 // wires every part of the platform. It does not listen yet.
-func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, error) {
+func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *Main, err error) {
 	// With port 0 the real port is known only after listening; listen now,
 	// so the base URL (and the SAML endpoints built from it) is right.
 	var early net.Listener
@@ -106,8 +133,12 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (*Main, e
 		return nil, err
 	}
 	m := &Main{Config: cfg, Log: newLogger(logOut, cfg.LogLevel), listener: early}
-	var err error
-	if m.DB, err = openDB(ctx, cfg); err != nil {
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+	if err := m.openOwnDB(ctx); err != nil {
 		return nil, err
 	}
 	catalog, err := i18n.Load()
@@ -424,8 +455,12 @@ func (m *Main) Close() error {
 	for _, c := range closers {
 		c()
 	}
+	var err error
 	if m.DB != nil {
-		return m.DB.Close()
+		err = m.DB.Close()
 	}
-	return nil
+	if m.unlock != nil {
+		m.unlock()
+	}
+	return err
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -114,12 +115,12 @@ func (b *parcelBuilder) Build(ctx context.Context, sub *application.Submission) 
 	}
 	pdfBytes := doc.Bytes()
 	p.Parts = append(p.Parts, delivery.Part{ID: partID(sub.ID, "antrag.pdf"), Name: "antrag-" + sub.ID + ".pdf",
-		MediaType: "application/pdf", Purpose: "form", Size: int64(len(pdfBytes)),
+		MediaType: "application/pdf", Purpose: "form", Size: int64(len(pdfBytes)), SHA256: sha256Hex(pdfBytes),
 		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(pdfBytes)), nil }})
 	for _, f := range files {
 		f := f
 		p.Parts = append(p.Parts, delivery.Part{ID: partID(sub.ID, f.ID), Name: f.Name,
-			MediaType: f.Type.MediaType(), Purpose: "attachment", Size: f.Size,
+			MediaType: f.Type.MediaType(), Purpose: "attachment", Size: f.Size, SHA256: f.SHA256,
 			Open: func() (io.ReadCloser, error) {
 				_, rc, err := b.uploads.Open(context.WithoutCancel(ctx), sub.ID, f.ID)
 				return rc, err
@@ -128,18 +129,40 @@ func (b *parcelBuilder) Build(ctx context.Context, sub *application.Submission) 
 	return p, nil
 }
 
-// officeRouter finds the transport from the office directory: the office
-// that received the application and its FIT-Connect destination, else its
-// XTA address.
+// officeRouter finds the transport: first the FIT-Connect Routing API
+// (LeiKa and ARS, its signature checked), then the office directory: the
+// office that received the application and its FIT-Connect destination,
+// else its XTA address. A routing answer that fails its checks (bad
+// signature, several destinations) stops the delivery with that reason
+// for the operator instead of falling back: somebody tampers or the
+// routing data is wrong, and either needs a person. No route, or the
+// routing service not answering, falls back to the office directory.
 type officeRouter struct {
-	finder *office.Finder
-	cat    *content.Catalogue
+	finder  *office.Finder
+	cat     *content.Catalogue
+	routing fitConnectLink // nil: the office directory only
 }
 
 func (o *officeRouter) Route(ctx context.Context, sub *application.Submission) (string, string, error) {
 	svc, ok := o.cat.ByLeiKa(sub.LeiKa)
 	if !ok {
 		return "", "", fmt.Errorf("no service %s", sub.LeiKa)
+	}
+	if o.routing != nil && sub.ARS != "" {
+		c, err := o.routing.Client(ctx)
+		if err != nil {
+			return "", "", err
+		}
+		if c.Routing() {
+			dest, err := c.Route(ctx, sub.LeiKa, sub.ARS)
+			switch {
+			case err == nil:
+				return "fitconnect", dest, nil
+			case errors.Is(err, fitconnect.ErrNoRoute) || fitconnect.IsTemporary(err):
+			default:
+				return "", "", fmt.Errorf("routing API: %w", err)
+			}
+		}
 	}
 	ms, err := o.finder.Find(ctx, svc.LeiKaIDs(), sub.ARS, true)
 	if err != nil {
@@ -194,7 +217,7 @@ const deliveryRetry = 2 * time.Minute
 // submission's data, the PDF and the proofs as attachments; confirmed when
 // the service's signed event log holds the submit event of this submission.
 type fitConnectTransport struct {
-	client   *fitconnect.Client
+	link     fitConnectLink
 	services func(leika string) string
 }
 
@@ -207,13 +230,17 @@ func (t *fitConnectTransport) Deliver(ctx context.Context, destination string, p
 			return delivery.Result{}, fmt.Errorf("delivery state: %w", err)
 		}
 	}
+	client, err := t.link.Client(ctx)
+	if err != nil {
+		return delivery.Result{}, err
+	}
 	sub := fitconnect.Submission{DestinationID: destination, LeiKa: p.Submission.LeiKa, ServiceName: t.services(p.Submission.LeiKa),
 		Data: p.Data, SchemaURI: "urn:xoev-de:d-nrw:standard:xsozialbasis_2.1.0"}
 	for _, part := range p.Parts {
 		sub.Attachments = append(sub.Attachments, fitconnect.Attachment{ID: part.ID, Filename: part.Name, MediaType: part.MediaType,
 			Purpose: part.Purpose, Size: part.Size, Open: part.Open})
 	}
-	err := t.client.Send(ctx, sub, &st, func(s *fitconnect.SendState) error {
+	err = client.Send(ctx, sub, &st, func(s *fitconnect.SendState) error {
 		b, err := json.Marshal(s)
 		if err != nil {
 			return err
@@ -224,7 +251,7 @@ func (t *fitConnectTransport) Deliver(ctx context.Context, destination string, p
 	if err != nil {
 		return res, err
 	}
-	events, err := t.client.Events(ctx, st.CaseID)
+	events, err := client.Events(ctx, st.CaseID)
 	if err != nil {
 		return res, err
 	}
@@ -253,51 +280,59 @@ func fitConnectHashes(st *fitconnect.SendState, p *delivery.Parcel) map[string]s
 	return out
 }
 
-// standinTransport is the embedded default's FIT-Connect: the local
-// stand-in plays every demo office. It starts with the first delivery (its
-// RSA-4096 keys take seconds to make the first time, which the platform's
-// start should not wait for), and its destinations are made when first
-// delivered to.
-type standinTransport struct {
-	m        *Main
-	cat      *content.Catalogue
-	services func(leika string) string
-
-	once    sync.Once
-	err     error
-	standin *standin.Server
-	fc      *fitConnectTransport
+// fitConnectLink hands out the FIT-Connect client: the configured
+// service's, or the embedded default's local stand-in, which is started by
+// the first use (its RSA-4096 keys take seconds to make the first time,
+// which the platform's start should not wait for).
+type fitConnectLink interface {
+	Client(ctx context.Context) (*fitconnect.Client, error)
 }
 
-func (t *standinTransport) Name() string { return "fitconnect" }
+type fixedFITConnect struct{ c *fitconnect.Client }
+
+func (f fixedFITConnect) Client(context.Context) (*fitconnect.Client, error) { return f.c, nil }
+
+type fitConnectStandin struct {
+	m      *Main
+	once   sync.Once
+	err    error
+	srv    *standin.Server
+	client *fitconnect.Client
+}
+
+func (s *fitConnectStandin) Client(ctx context.Context) (*fitconnect.Client, error) {
+	s.once.Do(func() {
+		s.srv, s.client, s.err = s.m.startFITConnectStandin(context.WithoutCancel(ctx))
+		if s.err == nil {
+			s.m.setFITConnect(s.srv)
+		}
+	})
+	return s.client, s.err
+}
+
+// standinTransport is FIT-Connect to the local stand-in, which plays every
+// demo office: a destination is made when it is first delivered to.
+type standinTransport struct {
+	*fitConnectTransport
+	standin *fitConnectStandin
+	cat     *content.Catalogue
+}
 
 func (t *standinTransport) Deliver(ctx context.Context, destination string, p *delivery.Parcel, state []byte, save func([]byte) error) (delivery.Result, error) {
-	if err := t.ensure(ctx); err != nil {
+	if _, err := t.standin.Client(ctx); err != nil {
 		return delivery.Result{}, err
 	}
-	if _, ok := t.standin.Destination(destination); !ok {
+	if _, ok := t.standin.srv.Destination(destination); !ok {
 		var leika []string
 		if svc, ok := t.cat.ByLeiKa(p.Submission.LeiKa); ok {
 			leika = svc.LeiKaIDs()
 		}
-		if _, err := t.standin.NewDestination(standin.DestinationSpec{ID: destination, Name: "Demo-Stelle " + destination[:8], LeiKa: leika}); err != nil {
+		name := "Demo-Stelle " + destination[:min(8, len(destination))]
+		if _, err := t.standin.srv.NewDestination(standin.DestinationSpec{ID: destination, Name: name, LeiKa: leika}); err != nil {
 			return delivery.Result{}, fmt.Errorf("stand-in destination: %w", err)
 		}
 	}
-	return t.fc.Deliver(ctx, destination, p, state, save)
-}
-
-// ensure starts the stand-in once.
-func (t *standinTransport) ensure(ctx context.Context) error {
-	t.once.Do(func() {
-		var client *fitconnect.Client
-		t.standin, client, t.err = t.m.startFITConnectStandin(context.WithoutCancel(ctx))
-		if t.err == nil {
-			t.fc = &fitConnectTransport{client: client, services: t.services}
-			t.m.setFITConnect(t.standin)
-		}
-	})
-	return t.err
+	return t.fitConnectTransport.Deliver(ctx, destination, p, state, save)
 }
 
 // startFITConnectStandin runs the local FIT-Connect service on a loopback
@@ -335,10 +370,10 @@ func (m *Main) startFITConnectStandin(ctx context.Context) (*standin.Server, *fi
 	return srv, c, nil
 }
 
-// wireDeliveries sets up the delivery of sent applications. The embedded
-// default delivers to the local FIT-Connect stand-in; with a real service
-// configured (a later step) the same job uses it. Without either,
-// applications wait in the outbox.
+// wireDeliveries sets up the delivery of sent applications: over the
+// configured FIT-Connect service and XTA server, or in the embedded
+// default over the local stand-ins of both. Production refuses to start
+// without a transport (config), so applications never wait unseen.
 func (m *Main) wireDeliveries(ctx context.Context, forms map[string]*form.Definition, cat *content.Catalogue, catalog *i18n.Catalog, uploads *upload.Service) error {
 	services := func(leika string) string {
 		if svc, ok := cat.ByLeiKa(leika); ok {
@@ -346,14 +381,35 @@ func (m *Main) wireDeliveries(ctx context.Context, forms map[string]*form.Defini
 		}
 		return leika
 	}
-	svc := &delivery.Service{Store: m.DB, Now: m.DB.Now, Transports: map[string]delivery.Transport{},
-		Router:  &officeRouter{finder: &office.Finder{Store: m.DB}, cat: cat},
+	router := &officeRouter{finder: &office.Finder{Store: m.DB}, cat: cat}
+	svc := &delivery.Service{Store: m.DB, Now: m.DB.Now, Transports: map[string]delivery.Transport{}, Router: router,
 		Builder: &parcelBuilder{forms: forms, cat: cat, offices: m.DB, uploads: uploads, catalog: catalog, services: services}}
 	if uploads != nil {
 		svc.Cleaner = uploadCleaner{uploads: uploads, now: m.DB.Now}
 	}
-	if !m.Config.Production() {
-		svc.Transports["fitconnect"] = &standinTransport{m: m, cat: cat, services: services}
+	cfg := m.Config
+	switch {
+	case cfg.FITConnect():
+		c, err := m.fitConnectClient()
+		if err != nil {
+			return err
+		}
+		router.routing = fixedFITConnect{c}
+		svc.Transports["fitconnect"] = &fitConnectTransport{link: router.routing, services: services}
+	case !cfg.Production():
+		link := &fitConnectStandin{m: m}
+		router.routing = link
+		svc.Transports["fitconnect"] = &standinTransport{fitConnectTransport: &fitConnectTransport{link: link, services: services}, standin: link, cat: cat}
+	}
+	switch {
+	case cfg.XTA():
+		t, err := m.xtaTransport()
+		if err != nil {
+			return err
+		}
+		svc.Transports["xta"] = t
+	case !cfg.Production():
+		svc.Transports["xta"] = &xtaTransport{link: &xtaStandin{m: m}}
 	}
 	if len(svc.Transports) == 0 {
 		return nil
@@ -365,6 +421,31 @@ func (m *Main) wireDeliveries(ctx context.Context, forms map[string]*form.Defini
 		_ = m.Queue.Enqueue(ctx, deliverJob, id, job.Unique("deliver:"+id+":now"))
 	}
 	return nil
+}
+
+// fitConnectClient is the client of the configured FIT-Connect service.
+func (m *Main) fitConnectClient() (*fitconnect.Client, error) {
+	cfg := m.Config
+	roots, err := certPool(cfg.FITConnectRoots)
+	if err != nil {
+		return nil, fmt.Errorf("--fitconnect-roots: %w", err)
+	}
+	return fitconnect.New(fitconnect.Config{TokenURL: cfg.FITConnectTokenURL, SubmissionURL: cfg.FITConnectSubmissionURL,
+		RoutingURL: cfg.FITConnectRoutingURL, RoutingKeysURL: cfg.FITConnectRoutingKeys, APIVersion: cfg.FITConnectAPI,
+		ClientID: cfg.FITConnectClientID, ClientSecret: cfg.FITConnectClientSecret, Roots: roots, Now: m.DB.Now})
+}
+
+// certPool reads a PEM file of certificates.
+func certPool(file string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, errors.New("no PEM certificate in " + file)
+	}
+	return pool, nil
 }
 
 // uploadCleaner lets a delivered application's proofs expire after the

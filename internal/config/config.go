@@ -47,7 +47,39 @@ type Config struct {
 	Clamd     string
 	UploadDir string
 	UploadKey string
+
+	// FIT-Connect: the delivery service the platform sends applications
+	// to. Empty in the embedded default, which runs a local stand-in.
+	// FITConnectRoots is a PEM file of the roots that destination keys must
+	// chain to (the DOI-CA in production). PostkorbDestination is the
+	// destination of BundID's mailbox, to which signed-in people's PDFs go.
+	FITConnectTokenURL      string
+	FITConnectSubmissionURL string
+	FITConnectRoutingURL    string
+	FITConnectRoutingKeys   string
+	FITConnectAPI           string
+	FITConnectClientID      string
+	FITConnectClientSecret  string
+	FITConnectRoots         string
+	PostkorbDestination     string
+
+	// XTA 2: the platform's XTA server (mutual TLS with XTAKeyFile, a PEM
+	// file with our certificate and key; XTARoots the CAs of the server's
+	// certificate), our identity as author ("category:value") and the
+	// table that replaces the DVDV (XTADirectory, JSON).
+	XTAManagementURL string
+	XTASendURL       string
+	XTAKeyFile       string
+	XTARoots         string
+	XTAAuthor        string
+	XTADirectory     string
 }
+
+// FITConnect reports whether a FIT-Connect service is configured.
+func (c Config) FITConnect() bool { return c.FITConnectSubmissionURL != "" }
+
+// XTA reports whether an XTA server is configured.
+func (c Config) XTA() bool { return c.XTASendURL != "" }
 
 // TestIdPEnabled: the built-in test identity provider runs (dev by default;
 // production only when asked for explicitly).
@@ -93,6 +125,21 @@ func Flags(fs *flag.FlagSet) *Config {
 	fs.StringVar(&c.TestIdP, "test-idp", env("SOZ_TEST_IDP", "auto"), "built-in test identity provider instead of BundID: auto (on in dev, off in production), on or off (env SOZ_TEST_IDP)")
 	fs.StringVar(&c.Clamd, "clamd", env("SOZ_CLAMD", ""), "ClamAV daemon that scans uploads: tcp://host:3310 or unix:///run/clamav/clamd.ctl; required in production (env SOZ_CLAMD)")
 	fs.StringVar(&c.UploadDir, "upload-dir", env("SOZ_UPLOAD_DIR", ""), "folder for uploaded files, stored encrypted (default: uploads in the data folder; env SOZ_UPLOAD_DIR)")
+	fs.StringVar(&c.FITConnectTokenURL, "fitconnect-token-url", env("SOZ_FITCONNECT_TOKEN_URL", ""), "FIT-Connect OAuth token endpoint (env SOZ_FITCONNECT_TOKEN_URL)")
+	fs.StringVar(&c.FITConnectSubmissionURL, "fitconnect-submission-url", env("SOZ_FITCONNECT_SUBMISSION_URL", ""), "FIT-Connect Submission API without version; empty: the local stand-in in dev (env SOZ_FITCONNECT_SUBMISSION_URL)")
+	fs.StringVar(&c.FITConnectRoutingURL, "fitconnect-routing-url", env("SOZ_FITCONNECT_ROUTING_URL", ""), "FIT-Connect Routing API with version, asked before the office data (env SOZ_FITCONNECT_ROUTING_URL)")
+	fs.StringVar(&c.FITConnectRoutingKeys, "fitconnect-routing-keys", env("SOZ_FITCONNECT_ROUTING_KEYS", ""), "JWKS URL of the keys that sign routing answers (env SOZ_FITCONNECT_ROUTING_KEYS)")
+	fs.StringVar(&c.FITConnectAPI, "fitconnect-api", env("SOZ_FITCONNECT_API", "v2"), "Submission API version: v2 or v1 (env SOZ_FITCONNECT_API)")
+	fs.StringVar(&c.FITConnectClientID, "fitconnect-client-id", env("SOZ_FITCONNECT_CLIENT_ID", ""), "FIT-Connect client id; the secret only via SOZ_FITCONNECT_CLIENT_SECRET (env SOZ_FITCONNECT_CLIENT_ID)")
+	fs.StringVar(&c.FITConnectRoots, "fitconnect-roots", env("SOZ_FITCONNECT_ROOTS", ""), "PEM file with the roots destination keys must chain to, the DOI-CA in production (env SOZ_FITCONNECT_ROOTS)")
+	fs.StringVar(&c.PostkorbDestination, "postkorb-destination", env("SOZ_POSTKORB_DESTINATION", ""), "FIT-Connect destination of the BundID Postkorb (env SOZ_POSTKORB_DESTINATION)")
+	fs.StringVar(&c.XTAManagementURL, "xta-management-url", env("SOZ_XTA_MANAGEMENT_URL", ""), "XTA server's management port (env SOZ_XTA_MANAGEMENT_URL)")
+	fs.StringVar(&c.XTASendURL, "xta-send-url", env("SOZ_XTA_SEND_URL", ""), "XTA server's send port; empty: no XTA (env SOZ_XTA_SEND_URL)")
+	fs.StringVar(&c.XTAKeyFile, "xta-key", env("SOZ_XTA_KEY", ""), "PEM file with the client certificate and key for the XTA server (env SOZ_XTA_KEY)")
+	fs.StringVar(&c.XTARoots, "xta-roots", env("SOZ_XTA_ROOTS", ""), "PEM file with the CAs of the XTA server's certificate; empty: the system's (env SOZ_XTA_ROOTS)")
+	fs.StringVar(&c.XTAAuthor, "xta-author", env("SOZ_XTA_AUTHOR", ""), "our identifier as sender, category:value, e.g. dvdv:psw0000000000 (env SOZ_XTA_AUTHOR)")
+	fs.StringVar(&c.XTADirectory, "xta-directory", env("SOZ_XTA_DIRECTORY", ""), "JSON file: office key and service → reader, endpoint, certificate (replaces the DVDV; env SOZ_XTA_DIRECTORY)")
+	c.FITConnectClientSecret = os.Getenv("SOZ_FITCONNECT_CLIENT_SECRET")
 	c.UploadKey = os.Getenv("SOZ_UPLOAD_KEY")
 	c.SMTPPassword = os.Getenv("SOZ_SMTP_PASSWORD")
 	c.MetricsToken = os.Getenv("SOZ_METRICS_TOKEN")
@@ -128,7 +175,11 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("--smtp-tls must be starttls, tls or none, not %q", c.SMTPTLS))
 	}
+	errs = append(errs, c.validateTransports()...)
 	if c.Production() {
+		if !c.FITConnect() && !c.XTA() {
+			errs = append(errs, errors.New("production needs a delivery service for applications: FIT-Connect (--fitconnect-submission-url) or XTA (--xta-send-url)"))
+		}
 		if c.SMTPHost == "" {
 			errs = append(errs, errors.New("production needs an SMTP server (--smtp-host)"))
 		}
@@ -146,4 +197,53 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateTransports checks that a configured FIT-Connect or XTA has all
+// it needs; the files are read when the platform starts.
+func (c *Config) validateTransports() []error {
+	var errs []error
+	httpsURL := func(flag, u string, required bool) {
+		if u == "" {
+			if required {
+				errs = append(errs, fmt.Errorf("--%s is needed", flag))
+			}
+			return
+		}
+		p, err := url.Parse(u)
+		if err != nil || p.Host == "" || (p.Scheme != "https" && (c.Production() || p.Scheme != "http")) {
+			errs = append(errs, fmt.Errorf("--%s %q is not an https URL", flag, u))
+		}
+	}
+	if c.FITConnect() {
+		httpsURL("fitconnect-submission-url", c.FITConnectSubmissionURL, true)
+		httpsURL("fitconnect-token-url", c.FITConnectTokenURL, true)
+		httpsURL("fitconnect-routing-url", c.FITConnectRoutingURL, false)
+		httpsURL("fitconnect-routing-keys", c.FITConnectRoutingKeys, c.FITConnectRoutingURL != "")
+		if c.FITConnectClientID == "" || c.FITConnectClientSecret == "" {
+			errs = append(errs, errors.New("FIT-Connect needs --fitconnect-client-id and SOZ_FITCONNECT_CLIENT_SECRET"))
+		}
+		if c.FITConnectRoots == "" {
+			errs = append(errs, errors.New("FIT-Connect needs --fitconnect-roots (the DOI-CA's root certificate in production)"))
+		}
+		if c.FITConnectAPI != "v1" && c.FITConnectAPI != "v2" {
+			errs = append(errs, fmt.Errorf("--fitconnect-api must be v1 or v2, not %q", c.FITConnectAPI))
+		}
+	} else if c.FITConnectTokenURL != "" || c.FITConnectRoutingURL != "" || c.FITConnectClientID != "" || c.PostkorbDestination != "" {
+		errs = append(errs, errors.New("FIT-Connect settings given without --fitconnect-submission-url"))
+	}
+	if c.XTA() {
+		httpsURL("xta-send-url", c.XTASendURL, true)
+		httpsURL("xta-management-url", c.XTAManagementURL, true)
+		if c.XTAKeyFile == "" {
+			errs = append(errs, errors.New("XTA needs --xta-key (client certificate and key for mutual TLS)"))
+		}
+		if c.XTADirectory == "" {
+			errs = append(errs, errors.New("XTA needs --xta-directory (the table that replaces the DVDV)"))
+		}
+		if cat, val, ok := strings.Cut(c.XTAAuthor, ":"); !ok || cat == "" || val == "" {
+			errs = append(errs, fmt.Errorf("--xta-author must be category:value, not %q", c.XTAAuthor))
+		}
+	}
+	return errs
 }

@@ -32,6 +32,7 @@ type Part struct {
 	MediaType string
 	Purpose   string // form (the PDF), attachment (a proof), data (the XML)
 	Size      int64
+	SHA256    string // hex of the content, for the processing report (when known)
 	Open      func() (io.ReadCloser, error)
 }
 

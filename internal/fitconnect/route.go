@@ -24,6 +24,9 @@ var (
 	arsRE   = regexp.MustCompile(`^(\d{2}|\d{3}|\d{5}|\d{9}|\d{12})$`)
 )
 
+// Routing reports whether the client knows a Routing API.
+func (c *Client) Routing() bool { return c.cfg.RoutingURL != "" }
+
 // Route asks the Routing API which destination receives the service leika
 // (14 digits) for the area ars (2, 3, 5, 9 or 12 digits) and returns its ID.
 // Each route's destinationSignature must be a PS512 JWS by a routing key

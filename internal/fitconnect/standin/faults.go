@@ -16,7 +16,8 @@ type faultRule struct {
 	pattern string // path.Match pattern
 	status  int    // 0: drop the connection
 	left    int
-	after   bool // answer after the request was processed
+	after   bool   // answer after the request was processed
+	hook    func() // AfterNext: the answer is real, then this runs
 }
 
 // FailNext answers the next n requests that match with status, without
@@ -35,6 +36,16 @@ func (s *Server) FailNext(pattern string, status int, n int) {
 // survive without duplicates.
 func (s *Server) FailNextAfter(pattern string, status int, n int) {
 	s.addFault(pattern, status, n, true)
+}
+
+// AfterNext runs fn once, right after the next request that matches
+// pattern (as in FailNext) was processed and its real answer sent: for
+// tests that stop the sender between two steps (e.g. kill its process).
+func (s *Server) AfterNext(pattern string, fn func()) {
+	s.addFault(pattern, 0, 1, true)
+	s.fmu.Lock()
+	s.faults[len(s.faults)-1].hook = fn
+	s.fmu.Unlock()
 }
 
 func (s *Server) addFault(pattern string, status, n int, after bool) {

@@ -56,8 +56,24 @@ type routesDoc struct {
 	Routes     []routeDoc `json:"routes"`
 }
 
+// AddRoute adds a route to the routing table at run time, to a destination
+// that exists (NewDestination).
+func (s *Server) AddRoute(r Route) error {
+	if !leikaRE.MatchString(r.LeiKa) || !arsRE.MatchString(r.ARS) {
+		return fmt.Errorf("standin: route: LeiKa %q or ARS %q malformed", r.LeiKa, r.ARS)
+	}
+	r.DestinationID = strings.ToLower(r.DestinationID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dests[r.DestinationID] == nil {
+		return fmt.Errorf("standin: route: no destination %s", r.DestinationID)
+	}
+	s.routes = append(s.routes, r)
+	return nil
+}
+
 // matchRoutes returns the routes for leika whose ARS is the longest
-// prefix of ars; or, given an 8-digit AGS, whose ARS covers it.
+// prefix of ars; or, given an 8-digit AGS, whose ARS covers it. Callers hold s.mu.
 func (s *Server) matchRoutes(leika, ars, ags string) []Route {
 	best := -1
 	var out []Route
@@ -145,7 +161,9 @@ func (s *Server) handleRoutes(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = l
 	}
+	s.mu.Lock()
 	matches := s.matchRoutes(leika, ars, ags)
+	s.mu.Unlock()
 	doc := routesDoc{Offset: offset, TotalCount: len(matches), Routes: []routeDoc{}}
 	base := s.base(r)
 	host := base

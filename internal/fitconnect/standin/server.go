@@ -439,7 +439,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.answerFault(w, r, rule)
 		return
 	}
-	if rule := s.takeFault(r, true); rule != nil {
+	if rule := s.takeFault(r, true); rule != nil && rule.hook != nil {
+		s.mux.ServeHTTP(w, r)
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		rule.hook()
+		return
+	} else if rule != nil {
 		s.mux.ServeHTTP(newDiscardWriter(), r)
 		s.answerFault(w, r, rule)
 		return
