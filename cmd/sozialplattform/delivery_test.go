@@ -14,7 +14,7 @@ import (
 
 // sendHzL fills and sends a HzL application with one proof and returns the
 // receipt's address.
-func sendHzL(t *testing.T, b *browser) string {
+func sendHzL(t *testing.T, b *browser, consent ...string) string {
 	t.Helper()
 	base := "/de/antrag/" + hzl
 	token := b.get(base).csrf(t)
@@ -27,7 +27,7 @@ func sendHzL(t *testing.T, b *browser) string {
 			t.Fatalf("%s: %d", ch, p.status)
 		}
 	}
-	p := b.post(base+"/absenden", chapterForm(token, "absenden", append(hzlAnswers["absenden"], "nutzungsbedingungen", "ja")...))
+	p := b.post(base+"/absenden", chapterForm(token, "absenden", append(append(hzlAnswers["absenden"], "nutzungsbedingungen", "ja"), consent...)...))
 	if p.status != 303 {
 		t.Fatalf("send: %d\n%s", p.status, errorSummary(p.body))
 	}
@@ -249,11 +249,88 @@ func TestRoutingAPIFirst(t *testing.T) {
 			t.Fatalf("%d submissions at %s", n, d.Name)
 		}
 	}
+	// The operator's overview says which application and why; an
+	// organisation's administrator may not look.
+	ops := newBrowser(t, in.base)
+	signInStaff(t, in, ops, "de")
+	p := ops.get("/de/intern/zustellungen")
+	if p.status != 200 || !strings.Contains(p.body, id) || !strings.Contains(p.body, "routing API") || !strings.Contains(p.body, "signature") ||
+		!strings.Contains(p.body, "Offen: 1") || strings.Contains(p.body, "Müller") {
+		t.Fatalf("operator overview: %d\n%s", p.status, p.body)
+	}
+	other := newBrowser(t, in.base)
+	signInStaffExisting(t, other, "de", "org@example.org", in)
+	if p := other.get("/de/intern/zustellungen"); p.status != 403 {
+		t.Fatalf("an organisation admin sees deliveries: %d", p.status)
+	}
 	fc.BreakRoutingSignature(false)
 	if err := in.Delivery.Deliver(t.Context(), id); err != nil {
 		t.Fatal(err)
 	}
 	if rec, _ = in.DB.FindDelivery(t.Context(), id); rec.Destination != routed.ID || rec.Status != delivery.StatusConfirmed {
 		t.Fatalf("delivered to %s, the route names %s", rec.Destination, routed.ID)
+	}
+	if p := ops.get("/de/intern/zustellungen"); !strings.Contains(p.body, "Alle abgeschickten Anträge sind zugestellt") || !strings.Contains(p.body, "30 Tagen: 1") {
+		t.Fatalf("overview after delivery:\n%s", p.body)
+	}
+}
+
+// TestPostkorbCopy: a signed-in person with a BundID Postkorb gets the
+// application and the processing report there once the office has it, as
+// one submission to the Postkorb's destination; the office learns the
+// Postkorb only with the person's consent.
+func TestPostkorbCopy(t *testing.T) {
+	in := start(t, testConfig(t))
+	for _, consent := range []bool{false, true} {
+		b := newBrowser(t, in.base)
+		signInCitizen(t, b, "de", "niedrig", "erika")
+		var extra []string
+		if consent {
+			extra = []string{"postkorb", "ja"}
+		}
+		receipt := sendHzL(t, b, extra...)
+		id := receipt[strings.LastIndex(receipt, "/")+1:]
+		if p := b.get(receipt); !strings.Contains(p.body, "in Ihren Postkorb") {
+			t.Fatal("the receipt does not say the PDFs go to the Postkorb")
+		}
+		if _, err := in.Queue.Drain(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := in.DB.FindDelivery(t.Context(), id)
+		if err != nil || rec.Status != delivery.StatusConfirmed || rec.PostkorbReference == "" {
+			t.Fatalf("delivery: %+v %v", rec, err)
+		}
+		fc := in.FITConnectStandin()
+		var copy *standin.Received
+		all, err := fc.Collect(postkorbDemoDestination, fc.DestinationKey(postkorbDemoDestination))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range all {
+			if all[i].SubmissionID == rec.PostkorbReference {
+				copy = &all[i]
+			}
+		}
+		if copy == nil || !bytes.Contains(copy.Data, []byte("<empfaenger>postkorb-erika-0001</empfaenger>")) || len(copy.Attachments) != 2 {
+			t.Fatalf("the Postkorb copy: %+v", copy)
+		}
+		for _, a := range copy.Attachments {
+			if !bytes.HasPrefix(a.Content, []byte("%PDF")) || !strings.HasSuffix(a.Filename, id+".pdf") {
+				t.Fatalf("attachment %s", a.Filename)
+			}
+		}
+		office, err := fc.Collect(rec.Destination, fc.DestinationKey(rec.Destination))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var xml []byte
+		for _, r := range office {
+			if r.SubmissionID == rec.Reference {
+				xml = r.Data
+			}
+		}
+		if got := bytes.Contains(xml, []byte("postkorb-erika-0001")); got != consent {
+			t.Fatalf("consent %v, the office's file names the Postkorb: %v", consent, got)
+		}
 	}
 }

@@ -75,28 +75,12 @@ func (b *parcelBuilder) Build(ctx context.Context, sub *application.Submission) 
 		return nil, fmt.Errorf("office: %w", err)
 	}
 	p := &delivery.Parcel{Submission: sub}
-	var files []upload.File
-	if b.uploads != nil && len(sub.Uploads) > 0 {
-		all, err := b.uploads.List(ctx, sub.ID)
-		if err != nil {
-			return nil, err
-		}
-		want := map[string]bool{}
-		for _, id := range sub.Uploads {
-			want[id] = true
-		}
-		for _, f := range all {
-			if !want[f.ID] {
-				continue
-			}
-			if f.Status == upload.StatusPending {
-				return nil, errors.New("a proof is not scanned yet")
-			}
-			files = append(files, f)
-		}
+	files, err := b.proofs(ctx, sub)
+	if err != nil {
+		return nil, err
 	}
 	meta := xsozial.Meta{ID: sub.ID, LeiKa: sub.LeiKa, Version: sub.Version, OfficeID: sub.OfficeID, OfficeName: o.Name, ARS: sub.ARS,
-		SubmittedAt: sub.SubmittedAt, Lang: sub.Lang, PostkorbHandle: sub.PostkorbHandle}
+		SubmittedAt: sub.SubmittedAt, Lang: sub.Lang, PostkorbHandle: sub.OfficePostkorb()}
 	var names []application.FileName
 	for _, f := range files {
 		meta.Uploads = append(meta.Uploads, xsozial.Upload{ID: f.ID, Slot: f.Slot, Name: f.Name, MediaType: f.Type.MediaType(), SHA256: f.SHA256, Size: f.Size})
@@ -127,6 +111,43 @@ func (b *parcelBuilder) Build(ctx context.Context, sub *application.Submission) 
 			}})
 	}
 	return p, nil
+}
+
+// proofs are the application's uploaded files that go with it; a file
+// still waiting for its virus scan holds the delivery back.
+func (b *parcelBuilder) proofs(ctx context.Context, sub *application.Submission) ([]upload.File, error) {
+	if b.uploads == nil || len(sub.Uploads) == 0 {
+		return nil, nil
+	}
+	all, err := b.uploads.List(ctx, sub.ID)
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, id := range sub.Uploads {
+		want[id] = true
+	}
+	var files []upload.File
+	for _, f := range all {
+		if !want[f.ID] {
+			continue
+		}
+		if f.Status == upload.StatusPending {
+			return nil, errors.New("a proof is not scanned yet")
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// fileNames are the proofs as the application PDF lists them.
+func (b *parcelBuilder) fileNames(ctx context.Context, sub *application.Submission) ([]application.FileName, error) {
+	files, err := b.proofs(ctx, sub)
+	var names []application.FileName
+	for _, f := range files {
+		names = append(names, application.FileName{Slot: f.Slot, Name: f.Name})
+	}
+	return names, err
 }
 
 // officeRouter finds the transport: first the FIT-Connect Routing API
@@ -382,8 +403,8 @@ func (m *Main) wireDeliveries(ctx context.Context, forms map[string]*form.Defini
 		return leika
 	}
 	router := &officeRouter{finder: &office.Finder{Store: m.DB}, cat: cat}
-	svc := &delivery.Service{Store: m.DB, Now: m.DB.Now, Transports: map[string]delivery.Transport{}, Router: router,
-		Builder: &parcelBuilder{forms: forms, cat: cat, offices: m.DB, uploads: uploads, catalog: catalog, services: services}}
+	builder := &parcelBuilder{forms: forms, cat: cat, offices: m.DB, uploads: uploads, catalog: catalog, services: services}
+	svc := &delivery.Service{Store: m.DB, Now: m.DB.Now, Transports: map[string]delivery.Transport{}, Router: router, Builder: builder}
 	if uploads != nil {
 		svc.Cleaner = uploadCleaner{uploads: uploads, now: m.DB.Now}
 	}
@@ -396,10 +417,18 @@ func (m *Main) wireDeliveries(ctx context.Context, forms map[string]*form.Defini
 		}
 		router.routing = fixedFITConnect{c}
 		svc.Transports["fitconnect"] = &fitConnectTransport{link: router.routing, services: services}
+		if cfg.PostkorbDestination != "" {
+			svc.Postkorb = &postkorbSender{link: router.routing, destination: cfg.PostkorbDestination, b: builder}
+		}
 	case !cfg.Production():
 		link := &fitConnectStandin{m: m}
 		router.routing = link
 		svc.Transports["fitconnect"] = &standinTransport{fitConnectTransport: &fitConnectTransport{link: link, services: services}, standin: link, cat: cat}
+		var leika []string
+		for _, s := range cat.Services {
+			leika = append(leika, s.LeiKaIDs()...)
+		}
+		svc.Postkorb = &postkorbSender{link: link, destination: postkorbDemoDestination, b: builder, prepare: link.postkorbDestination(leika)}
 	}
 	switch {
 	case cfg.XTA():
@@ -415,6 +444,7 @@ func (m *Main) wireDeliveries(ctx context.Context, forms map[string]*form.Defini
 		return nil
 	}
 	m.Delivery = svc
+	m.Web.PostkorbCopies = svc.Postkorb != nil
 	m.wireDelivery(svc)
 	m.Web.OnSubmit = func(ctx context.Context, id string) {
 		// Delivered right away; the periodic scan catches what this misses.

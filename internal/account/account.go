@@ -158,3 +158,7 @@ func GeneratePassword(n int) string {
 // CanManageOffices: only system administrators keep the directory of
 // responsible offices; it decides where applications are sent.
 func (s *Staff) CanManageOffices() bool { return s != nil && s.Role == SystemAdmin }
+
+// CanOperateDeliveries: the delivery overview (numbers, routes, errors;
+// no answers) is for system administrators.
+func (s *Staff) CanOperateDeliveries() bool { return s != nil && s.Role == SystemAdmin }

@@ -288,13 +288,25 @@ type Submission struct {
 	Lang     string // the language the person used
 	Answers  form.Answers
 	Uploads  []string // upload IDs handed over with it
-	// Postkorb: the person agreed that the office may answer to their BundID
-	// mailbox; Handle is then the mailbox reference, else "".
+	// PostkorbHandle is the signed-in person's BundID mailbox: the platform
+	// puts their copy of the application and the processing report there
+	// (as the seed has it: "bei einem angelegten Postkorb"). The office
+	// learns it only with PostkorbConsent (the consent step's checkbox), so
+	// that it may answer there.
 	PostkorbConsent bool
 	PostkorbHandle  string
 	Level           string // trust level of the sign-in, "" without
 	SubmittedAt     time.Time
 	Status          string
+}
+
+// OfficePostkorb is the mailbox the office may answer to: only with the
+// person's consent.
+func (s *Submission) OfficePostkorb() string {
+	if !s.PostkorbConsent {
+		return ""
+	}
+	return s.PostkorbHandle
 }
 
 // Statuses of a submission.
@@ -328,9 +340,6 @@ func Submit(ctx context.Context, d Delivery, def *form.Definition, in *Instance,
 	s.Answers = in.Answers.Clone()
 	s.SubmittedAt = now
 	s.Status = StatusSubmitted
-	if !s.PostkorbConsent {
-		s.PostkorbHandle = ""
-	}
 	if err := d.Hand(ctx, &s); err != nil {
 		return nil, err
 	}

@@ -560,8 +560,8 @@ func TestSubmit(t *testing.T) {
 		!reflect.DeepEqual(h.Uploads, []string{"u1", "u2"}) || h.PostkorbConsent {
 		t.Fatalf("the caller's facts were not kept: %+v", h)
 	}
-	if h.PostkorbHandle != "" {
-		t.Fatalf("mailbox handle sent without consent: %q", h.PostkorbHandle)
+	if h.PostkorbHandle != "postkorb-123" || h.OfficePostkorb() != "" {
+		t.Fatalf("without consent the handle is for the person's copy only: %q, office %q", h.PostkorbHandle, h.OfficePostkorb())
 	}
 	if !reflect.DeepEqual(h.Answers, in.Answers) || h.Answers["person.nachname"] != "Mustermann" {
 		t.Fatalf("answers %v", h.Answers)

@@ -71,6 +71,16 @@ type Record struct {
 	LastError    string
 	UpdatedAt    time.Time
 	ConfirmedAt  time.Time
+	// The copy for the person's BundID Postkorb: its transport progress and
+	// the reference once it is handed over.
+	PostkorbState     []byte
+	PostkorbReference string
+}
+
+// Report is the record as the processing report shows it.
+func (r *Record) Report() *application.ReportDelivery {
+	return &application.ReportDelivery{Status: r.Status, Transport: r.Transport, Destination: r.Destination,
+		Reference: r.Reference, Attempts: r.Attempts, Updated: r.UpdatedAt, Hashes: r.Hashes}
 }
 
 // Store keeps delivery records next to the outbox.
@@ -109,8 +119,21 @@ type Cleaner interface {
 	DeleteApplication(ctx context.Context, application string) error
 }
 
+// Postkorb sends the person a copy (the application and the processing
+// report as PDFs) to their BundID mailbox, for applications whose sender
+// was signed in and agreed. report is what the office's delivery achieved.
+// state and save are as for a Transport; it returns the mailbox service's
+// reference.
+type Postkorb interface {
+	Deliver(ctx context.Context, s *application.Submission, report *application.ReportDelivery, state []byte, save func([]byte) error) (string, error)
+}
+
 // Service delivers applications.
 type Service struct {
+	// Postkorb, when set, gets a copy for every application that names a
+	// Postkorb handle, after the office has confirmed and before the
+	// answers are deleted.
+	Postkorb   Postkorb
 	Store      Store
 	Router     Router
 	Builder    Builder
@@ -179,6 +202,22 @@ func (s *Service) Deliver(ctx context.Context, id string) error {
 			return err
 		}
 		return ErrNotConfirmed
+	}
+	if s.Postkorb != nil && sub.PostkorbHandle != "" && rec.PostkorbReference == "" {
+		// The office has it; the person's copy says so. Until the copy is
+		// handed over the record stays "sent", and the next attempt only
+		// asks the office's transport again (its state says it is done).
+		rep := rec.Report()
+		rep.Status = StatusConfirmed
+		ref, err := s.Postkorb.Deliver(ctx, sub, rep, rec.PostkorbState, func(state []byte) error {
+			rec.PostkorbState, rec.UpdatedAt = state, s.Now()
+			return s.Store.SaveDelivery(ctx, rec)
+		})
+		if err != nil {
+			rec.Status = StatusSent
+			return s.failed(ctx, rec, fmt.Errorf("postkorb: %w", err))
+		}
+		rec.PostkorbReference = ref
 	}
 	rec.Status, rec.LastError = StatusConfirmed, ""
 	if err := s.Store.ConfirmDelivery(ctx, rec, s.Now()); err != nil {

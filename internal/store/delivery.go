@@ -40,17 +40,20 @@ func (db *DB) FindDelivery(ctx context.Context, id string) (*delivery.Record, er
 
 func (db *DB) findDelivery(ctx context.Context, id string) (*delivery.Record, error) {
 	var r delivery.Record
-	var state, hashes string
+	var state, hashes, pkState string
 	var updated, confirmed int64
 	err := db.QueryRow(ctx, db, `SELECT submission_id, transport, destination, state, status, reference, hashes, attempts, last_error,
-		updated_at, confirmed_at FROM deliveries WHERE submission_id = ?`, id).
+		updated_at, confirmed_at, postkorb_state, postkorb_reference FROM deliveries WHERE submission_id = ?`, id).
 		Scan(&r.SubmissionID, &r.Transport, &r.Destination, &state, &r.Status, &r.Reference, &hashes, &r.Attempts, &r.LastError,
-			&updated, &confirmed)
+			&updated, &confirmed, &pkState, &r.PostkorbReference)
 	if err != nil {
 		return nil, err
 	}
 	if state != "" {
 		r.State = []byte(state)
+	}
+	if pkState != "" {
+		r.PostkorbState = []byte(pkState)
 	}
 	if err := json.Unmarshal([]byte(hashes), &r.Hashes); err != nil {
 		return nil, err
@@ -72,9 +75,9 @@ func (db *DB) SaveDelivery(ctx context.Context, r *delivery.Record) error {
 		hashes = []byte("{}")
 	}
 	_, err = db.Exec(ctx, db, `UPDATE deliveries SET transport = ?, destination = ?, state = ?, status = ?, reference = ?, hashes = ?,
-		attempts = ?, last_error = ?, updated_at = ? WHERE submission_id = ?`,
+		attempts = ?, last_error = ?, updated_at = ?, postkorb_state = ?, postkorb_reference = ? WHERE submission_id = ?`,
 		r.Transport, r.Destination, string(r.State), r.Status, r.Reference, string(hashes), r.Attempts, r.LastError,
-		Millis(r.UpdatedAt), r.SubmissionID)
+		Millis(r.UpdatedAt), string(r.PostkorbState), r.PostkorbReference, r.SubmissionID)
 	return err
 }
 
@@ -95,8 +98,8 @@ func (db *DB) ConfirmDelivery(ctx context.Context, r *delivery.Record, at time.T
 	}
 	return db.InTx(ctx, func(tx *sql.Tx) error {
 		if _, err := db.Exec(ctx, tx, `UPDATE deliveries SET status = ?, reference = ?, hashes = ?, state = '', last_error = '',
-			updated_at = ?, confirmed_at = ? WHERE submission_id = ?`,
-			delivery.StatusConfirmed, r.Reference, string(hashes), Millis(at), Millis(at), r.SubmissionID); err != nil {
+			updated_at = ?, confirmed_at = ?, postkorb_state = '', postkorb_reference = ? WHERE submission_id = ?`,
+			delivery.StatusConfirmed, r.Reference, string(hashes), Millis(at), Millis(at), r.PostkorbReference, r.SubmissionID); err != nil {
 			return err
 		}
 		if _, err := db.Exec(ctx, tx, `UPDATE submissions SET postkorb_handle = '', status = ? WHERE id = ?`,
@@ -126,4 +129,41 @@ func (db *DB) PendingDeliveries(ctx context.Context, limit int) ([]string, error
 		out = append(out, id)
 	}
 	return out, rows.Err()
+}
+
+// OpenDeliveries implements delivery.OverviewStore: sent applications not
+// confirmed yet, oldest first, with their delivery record if one exists.
+func (db *DB) OpenDeliveries(ctx context.Context, limit int) ([]delivery.Open, error) {
+	rows, err := db.Query(ctx, db, `SELECT s.id, s.leika, s.office_id, s.submitted_at, COALESCE(d.transport, ''), COALESCE(d.destination, ''),
+		COALESCE(d.status, ?), COALESCE(d.attempts, 0), COALESCE(d.last_error, ''), COALESCE(d.updated_at, 0)
+		FROM submissions s LEFT JOIN deliveries d ON d.submission_id = s.id
+		WHERE s.status = 'submitted' AND (d.status IS NULL OR d.status <> ?) ORDER BY s.submitted_at, s.id LIMIT ?`,
+		delivery.StatusPending, delivery.StatusConfirmed, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []delivery.Open
+	for rows.Next() {
+		var o delivery.Open
+		var submitted, updated int64
+		if err := rows.Scan(&o.SubmissionID, &o.LeiKa, &o.OfficeID, &submitted, &o.Transport, &o.Destination, &o.Status,
+			&o.Attempts, &o.LastError, &updated); err != nil {
+			return nil, err
+		}
+		o.SubmittedAt = FromMillis(submitted)
+		if updated > 0 && o.Attempts > 0 {
+			o.UpdatedAt = FromMillis(updated)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// CountConfirmedSince implements delivery.OverviewStore.
+func (db *DB) CountConfirmedSince(ctx context.Context, since time.Time) (int, error) {
+	var n int
+	err := db.QueryRow(ctx, db, `SELECT COUNT(*) FROM deliveries WHERE status = ? AND confirmed_at >= ?`,
+		delivery.StatusConfirmed, Millis(since)).Scan(&n)
+	return n, err
 }

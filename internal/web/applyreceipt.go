@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
-	"sort"
 	"strconv"
 	"time"
 
@@ -46,10 +45,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, fc *formContext)
 	}
 	sess := session.FromContext(r.Context())
 	if id := citizenFrom(r); id != nil {
-		sub.Owner, sub.Level = sess.Owner(), id.Level.Key()
-		if sub.PostkorbConsent {
-			sub.PostkorbHandle = id.PostkorbHandle
-		}
+		sub.Owner, sub.Level, sub.PostkorbHandle = sess.Owner(), id.Level.Key(), id.PostkorbHandle
 	}
 	done, err := application.Submit(r.Context(), s.Delivery, fc.def, fc.in, sub, now)
 	var inc *application.ErrIncomplete
@@ -135,7 +131,7 @@ func (s *Server) formReceipt(w http.ResponseWriter, r *http.Request) error {
 	v.Data = map[string]any{"Sub": sub, "Service": svc.View(v.Lang.Code).Title, "Office": o, "Signed": citizenFrom(r) != nil,
 		"PDF":    "/" + v.Lang.Code + "/antrag/" + sub.LeiKa + "/eingang/" + sub.ID + "/antrag.pdf",
 		"Report": "/" + v.Lang.Code + "/antrag/" + sub.LeiKa + "/eingang/" + sub.ID + "/verarbeitungsbericht.pdf",
-		"Until":  s.Now().Add(ReceiptLifetime)}
+		"Until":  s.Now().Add(ReceiptLifetime), "Postkorb": s.PostkorbCopies && sub.PostkorbHandle != ""}
 	v.NoFeedback = false
 	return s.render(w, r, http.StatusOK, "form_receipt", v)
 }
@@ -228,60 +224,17 @@ func (s *Server) formReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, "")
-	doc := pdf.Document{Lang: v.Lang.Code, Title: v.T("report.title"), Subtitle: v.T("report.subtitle", "service", svc.View(v.Lang.Code).Title),
-		Footer: v.T("site.name"), Creator: "Sozialplattform", Created: sub.SubmittedAt,
-		PageLabel: func(page, total int) string { return v.T("pdf.page", "n", page, "total", total) }}
-	doc.Meta = []pdf.Field{{Label: v.T("form.receipt.number"), Value: sub.ID},
-		{Label: v.T("form.receipt.time"), Value: sub.SubmittedAt.UTC().Format("02.01.2006 15:04 UTC")},
-		{Label: v.T("form.receipt.office"), Value: o.Name}}
-	status := v.T("report.status.pending")
-	sec := pdf.Section{Heading: v.T("report.title")}
-	var rec *delivery.Record
+	var d *application.ReportDelivery
 	if s.Deliveries != nil {
-		if rec, err = s.Deliveries.FindDelivery(r.Context(), sub.ID); errors.Is(err, delivery.ErrNotFound) {
-			rec = nil
-		} else if err != nil {
+		rec, err := s.Deliveries.FindDelivery(r.Context(), sub.ID)
+		if err != nil && !errors.Is(err, delivery.ErrNotFound) {
 			return err
 		}
-	}
-	parts := pdf.Section{Heading: v.T("report.parts")}
-	if rec != nil {
-		if rec.Status == delivery.StatusSent || rec.Status == delivery.StatusConfirmed {
-			status = v.T("report.status." + rec.Status)
-		}
-		sec.Fields = append(sec.Fields, pdf.Field{Label: v.T("report.transport"), Value: transportName(rec.Transport)},
-			pdf.Field{Label: v.T("report.destination"), Value: rec.Destination},
-			pdf.Field{Label: v.T("report.reference"), Value: rec.Reference},
-			pdf.Field{Label: v.T("report.attempts"), Value: strconv.Itoa(rec.Attempts)},
-			pdf.Field{Label: v.T("report.updated"), Value: rec.UpdatedAt.UTC().Format("02.01.2006 15:04 UTC")})
-		for _, k := range sortedKeys(rec.Hashes) {
-			parts.Fields = append(parts.Fields, pdf.Field{Label: k, Value: rec.Hashes[k]})
+		if err == nil {
+			d = rec.Report()
 		}
 	}
-	if len(parts.Fields) == 0 {
-		parts.Note = v.T("report.none")
-	}
-	doc.Meta = append(doc.Meta, pdf.Field{Label: v.T("form.receipt.status"), Value: status})
-	doc.Sections = append(doc.Sections, sec, parts)
+	v := s.newView(r, "")
+	doc := application.Report(sub, v.Lang.Code, v.T, svc.View(v.Lang.Code).Title, o.Name, d)
 	return s.writePDF(w, "verarbeitungsbericht-"+sub.ID+".pdf", doc)
-}
-
-func transportName(t string) string {
-	switch t {
-	case "fitconnect":
-		return "FIT-Connect"
-	case "xta":
-		return "XTA 2 / OSCI"
-	}
-	return t
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

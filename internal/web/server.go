@@ -88,10 +88,14 @@ type Server struct {
 	// OnSubmit is told the number of every application handed to the outbox
 	// (it starts the delivery at once); nil: delivery waits for its scan.
 	OnSubmit func(ctx context.Context, id string)
+	// PostkorbCopies: signed-in people get both PDFs in their BundID
+	// Postkorb (the receipt says so).
+	PostkorbCopies bool
 	// Deliveries tells the processing report how delivery stands (nil:
 	// no delivery wired; the report then says "being delivered").
 	Deliveries interface {
 		FindDelivery(ctx context.Context, id string) (*delivery.Record, error)
+		delivery.OverviewStore
 	}
 	// BundID signs citizens in; nil when no identity provider is configured.
 	BundID *bundid.SP
@@ -217,6 +221,7 @@ func (s *Server) routes() http.Handler {
 	page("GET /{lang}/intern/{$}", s.requireStaff(s.staffHome))
 	page("GET /{lang}/intern/feedback.csv", s.requireStaff(s.feedbackCSV))
 	page("GET /{lang}/intern/stellen", s.requireStaff(s.officesList))
+	page("GET /{lang}/intern/zustellungen", s.requireStaff(s.deliveriesOverview))
 	page("GET /{lang}/intern/stellen/import", s.requireStaff(s.officesImportForm))
 	page("POST /{lang}/intern/stellen/import", s.requireStaff(s.officesImport))
 	page("GET /{lang}/intern/stellen/{id}", s.requireStaff(s.officeEditForm))

@@ -45,6 +45,7 @@ func (s *Server) NewDestination(spec DestinationSpec) (Destination, error) {
 		rec.Status = spec.Status
 	}
 	rec.LeiKa = mergeSorted(rec.LeiKa, spec.LeiKa)
+	rec.Schemas = mergeSorted(rec.Schemas, spec.Schemas)
 	if d == nil {
 		keys, err := s.keys.prefetch([]string{destKeyName(spec.ID, "enc"), destKeyName(spec.ID, "sig")})
 		if err != nil {
@@ -211,8 +212,15 @@ func (s *Server) destinationDoc(id string) (*destinationDoc, error) {
 		PublicKeys: jwks{Keys: []jose.JSONWebKey{jwk}}, MetadataVersions: []string{MetadataVersion},
 		Services: []serviceDoc{},
 	}
+	schemas := xsozialSchemas
+	if len(rec.Schemas) > 0 {
+		schemas = nil
+		for _, uri := range rec.Schemas {
+			schemas = append(schemas, submissionSchema{SchemaURI: uri, MimeType: "application/xml"})
+		}
+	}
 	for _, l := range rec.LeiKa {
-		sd := serviceDoc{Identifier: leikaPrefix + l, SubmissionSchemas: xsozialSchemas}
+		sd := serviceDoc{Identifier: leikaPrefix + l, SubmissionSchemas: schemas}
 		for _, r := range s.routes {
 			if r.DestinationID == id && r.LeiKa == l {
 				sd.Regions = append(sd.Regions, regionPrefix+r.ARS)

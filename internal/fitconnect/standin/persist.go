@@ -31,6 +31,7 @@ type destRecord struct {
 	Name      string    `json:"name"`
 	Status    string    `json:"status"`
 	LeiKa     []string  `json:"leikaKeys"`
+	Schemas   []string  `json:"schemas,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 }
 

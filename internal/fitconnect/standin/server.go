@@ -83,6 +83,9 @@ type DestinationSpec struct {
 	// LeiKa are the 14-digit LeiKa keys of the services it accepts, in
 	// addition to those the routing table sends to it.
 	LeiKa []string
+	// Schemas are the schema URIs of the data it accepts (XML); default
+	// the XSozial schema (XSozialSchemaURI).
+	Schemas []string
 	// Status is "active" (default), "inactive" or "archived".
 	Status string
 }
@@ -289,6 +292,7 @@ func New(cfg Config) (*Server, error) {
 			rec.Status = sp.Status
 		}
 		rec.LeiKa = mergeSorted(rec.LeiKa, sp.LeiKa)
+		rec.Schemas = mergeSorted(rec.Schemas, sp.Schemas)
 		s.destRecs[sp.ID] = rec
 		changed = append(changed, sp.ID)
 	}
