@@ -1,9 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -77,6 +83,18 @@ func TestDeliveryToTheLocalFITConnectService(t *testing.T) {
 	}
 	if len(sub.Problems) > 0 {
 		t.Fatalf("the office found problems: %v", sub.Problems)
+	}
+	// The office's page of the embedded default shows it decrypted.
+	office := newBrowser(t, in.base)
+	if p := office.get("/de/dev/stelle"); p.status != 200 || !strings.Contains(p.body, rec.Destination) {
+		t.Fatalf("office page: %d", p.status)
+	}
+	page := office.get("/de/dev/stelle/" + rec.Destination)
+	if page.status != 200 || !strings.Contains(page.body, rec.Reference) || !strings.Contains(page.body, "mietvertrag.pdf") {
+		t.Fatalf("destination page: %d\n%s", page.status, page.body)
+	}
+	if p := office.get("/de/dev/stelle/" + rec.Destination + "/" + rec.Reference + "/data"); p.status != 200 || !strings.Contains(p.body, "Müller-Lüdenscheidt") {
+		t.Fatalf("decrypted XML: %d", p.status)
 	}
 	// The job again (a retry, a second instance): nothing is sent twice.
 	if err := in.Delivery.Deliver(t.Context(), id); err != nil {
@@ -331,6 +349,78 @@ func TestPostkorbCopy(t *testing.T) {
 		}
 		if got := bytes.Contains(xml, []byte("postkorb-erika-0001")); got != consent {
 			t.Fatalf("consent %v, the office's file names the Postkorb: %v", consent, got)
+		}
+	}
+}
+
+// TestFITConnectServeSubcommand: the local FIT-Connect service runs on its
+// own and gives a client a token, as a platform pointed at it needs.
+func TestFITConnectServeSubcommand(t *testing.T) {
+	t.Setenv("SOZ_FITCONNECT_CLIENT_SECRET", "ein-langes-testgeheimnis")
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, []string{"fitconnect", "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, nil, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, pr)
+	base := regexp.MustCompile(`at (http://[^:]+:\d+)`).FindStringSubmatch(line)
+	if base == nil {
+		t.Fatalf("no address in %q", line)
+	}
+	resp, err := http.PostForm(base[1]+"/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {"sozialplattform"}, "client_secret": {"ein-langes-testgeheimnis"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "access_token") {
+		t.Fatalf("token: %d %s", resp.StatusCode, body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTamperedDeliveryServiceIsRefused: a destination key that does not
+// chain to the configured root, and an event log signed by a key not in
+// the service's JWKS, each stop the delivery with the reason for the
+// operator; nothing counts as delivered until the service is sound.
+func TestTamperedDeliveryServiceIsRefused(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	tr := in.Delivery.Transports["fitconnect"].(*standinTransport)
+	if _, err := tr.standin.Client(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	fc := in.FITConnectStandin()
+	for _, c := range []struct {
+		name   string
+		tamper func(bool)
+		reason string
+	}{
+		{"key not chained to the root", fc.ServeKeyNotChainedToRoot, "not trusted"},
+		{"event log signed by a stranger", fc.SignSETsWithWrongKey, "bad signature"},
+	} {
+		receipt := sendHzL(t, b)
+		id := receipt[strings.LastIndex(receipt, "/")+1:]
+		c.tamper(true)
+		if err := in.Delivery.Deliver(t.Context(), id); err == nil {
+			t.Fatalf("%s: delivered", c.name)
+		}
+		rec, err := in.DB.FindDelivery(t.Context(), id)
+		if err != nil || rec.Status == delivery.StatusConfirmed || !strings.Contains(rec.LastError, c.reason) {
+			t.Fatalf("%s: the operator does not see why: %+v %v", c.name, rec, err)
+		}
+		c.tamper(false)
+		if err := in.Delivery.Deliver(t.Context(), id); err != nil {
+			t.Fatalf("%s: once sound again: %v", c.name, err)
 		}
 	}
 }

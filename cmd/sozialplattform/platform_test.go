@@ -17,7 +17,7 @@ import (
 // publicPaths are the pages every visitor can reach, below each language.
 var publicPaths = []string{"/", "/impressum", "/datenschutz", "/datenschutz/loeschfristen", "/nutzungsbedingungen",
 	"/barrierefreiheit", "/hilfe", "/leistungen", "/leistungsfinder", "/zustaendige-stelle", "/antrag", "/beratung",
-	"/anmelden", "/intern/anmelden", "/feedback/danke", "/barrierefreiheit/danke", "/dev/post",
+	"/anmelden", "/intern/anmelden", "/feedback/danke", "/barrierefreiheit/danke", "/dev/post", "/dev/stelle",
 	"/suche", "/suche?q=Sozialhilfe", "/leistungen/hilfe-zum-lebensunterhalt", "/leistungen/hilfe-zum-lebensunterhalt?ort=53840",
 	"/leistungen/kindergeld", "/leistungen/suchtberatung", "/antrag/hilfe-zum-lebensunterhalt?ars=053820068068",
 	"/antrag/99107012017000"}

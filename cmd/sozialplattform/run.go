@@ -30,7 +30,8 @@ Commands:
               offices demo          print the demo data in that format
   geodata   place directory:
               geodata import-gv100ad FILE   exact regional keys from the Destatis Gemeindeverzeichnis
-  fitconnect  the receiving office's side of the local FIT-Connect stand-in:
+  fitconnect  the local FIT-Connect delivery and routing service (test only):
+              fitconnect serve [--addr A] [--data DIR]    run it on its own (SOZ_FITCONNECT_CLIENT_SECRET)
               fitconnect list [--data DIR]                what arrived, per destination
               fitconnect collect [--data DIR] [--out DIR]  decrypt every application into a folder
   version   print the version
@@ -90,7 +91,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "geodata":
 		return runGeodata(ctx, args[1:], stdout, stderr)
 	case "fitconnect":
-		return runFITConnect(args[1:], stdout, stderr)
+		return runFITConnect(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "sozialplattform", Version)
 		return nil

@@ -30,6 +30,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/office"
 	"github.com/sozialplattform/sozialplattform/internal/pdf"
 	"github.com/sozialplattform/sozialplattform/internal/upload"
+	"github.com/sozialplattform/sozialplattform/internal/web"
 	"github.com/sozialplattform/sozialplattform/internal/xsozial"
 )
 
@@ -422,6 +423,12 @@ func (m *Main) wireDeliveries(ctx context.Context, forms map[string]*form.Defini
 		}
 	case !cfg.Production():
 		link := &fitConnectStandin{m: m}
+		m.Web.DevFITConnect = func() web.DevOffice {
+			if s := m.FITConnectStandin(); s != nil {
+				return devOffice{s}
+			}
+			return nil
+		}
 		router.routing = link
 		svc.Transports["fitconnect"] = &standinTransport{fitConnectTransport: &fitConnectTransport{link: link, services: services}, standin: link, cat: cat}
 		var leika []string
@@ -476,6 +483,13 @@ func certPool(file string) (*x509.CertPool, error) {
 		return nil, errors.New("no PEM certificate in " + file)
 	}
 	return pool, nil
+}
+
+// devOffice is the stand-in as the office page reads it.
+type devOffice struct{ *standin.Server }
+
+func (d devOffice) Received(id string) ([]standin.Received, error) {
+	return d.Collect(id, d.DestinationKey(id))
 }
 
 // uploadCleaner lets a delivered application's proofs expire after the

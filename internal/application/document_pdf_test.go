@@ -11,6 +11,7 @@ import (
 
 	"github.com/sozialplattform/sozialplattform/internal/application"
 	"github.com/sozialplattform/sozialplattform/internal/form"
+	"github.com/sozialplattform/sozialplattform/internal/i18n"
 	"github.com/sozialplattform/sozialplattform/internal/pdf"
 	"github.com/sozialplattform/sozialplattform/internal/testenv"
 )
@@ -70,5 +71,44 @@ func TestApplicationPDFText(t *testing.T) {
 			}
 		}
 		testenv.Golden(t, "antrag-hzl-"+lang+".txt", out)
+	}
+}
+
+// TestProcessingReportPDFText: the processing report reads, through
+// pdftotext, as the golden text: number, time, office, transport, route,
+// reference, attempts and the checksum of every part, with the status; in
+// German and in English, with the platform's own words.
+func TestProcessingReportPDFText(t *testing.T) {
+	tool := testenv.LookPath(t, "pdftotext")
+	catalog, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 2, 9, 30, 0, 0, time.UTC)
+	sub := &application.Submission{ID: "7d1f0b0e-3c1a-4a5e-9d4f-2b8c6e0a1f23", SubmittedAt: at}
+	d := &application.ReportDelivery{Status: "confirmed", Transport: "fitconnect", Destination: "0b5a2e7c-1f3d-4e8a-9c6b-7d2f1a0e3b54",
+		Reference: "5c9e1d2a-7b3f-4a6e-8d0c-1e2f3a4b5c6d", Attempts: 2, Updated: at.Add(3 * time.Minute),
+		Hashes: map[string]string{"antrag.xml (SHA-512)": strings.Repeat("ab", 64), "mietvertrag.pdf (SHA-512)": strings.Repeat("cd", 64)}}
+	for _, code := range []string{"de", "en"} {
+		lang, _ := i18n.Lookup(code)
+		tr := catalog.For(lang)
+		var buf bytes.Buffer
+		if err := pdf.Render(&buf, application.Report(sub, code, tr.T, "Hilfe zum Lebensunterhalt", "Sozialamt Rhein-Sieg-Kreis (Demo)", d)); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), "bericht.pdf")
+		if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(tool, "-layout", "-enc", "UTF-8", file, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"FIT-Connect", "5c9e1d2a", "mietvertrag.pdf (SHA-512)", strings.Repeat("cd", 20)} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("%s: the report lacks %q", code, want)
+			}
+		}
+		testenv.Golden(t, "verarbeitungsbericht-"+code+".txt", out)
 	}
 }

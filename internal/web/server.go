@@ -88,6 +88,9 @@ type Server struct {
 	// OnSubmit is told the number of every application handed to the outbox
 	// (it starts the delivery at once); nil: delivery waits for its scan.
 	OnSubmit func(ctx context.Context, id string)
+	// DevFITConnect is the embedded default's FIT-Connect stand-in for the
+	// office page (nil, or returning nil before the stand-in runs).
+	DevFITConnect func() DevOffice
 	// PostkorbCopies: signed-in people get both PDFs in their BundID
 	// Postkorb (the receipt says so).
 	PostkorbCopies bool
@@ -231,6 +234,9 @@ func (s *Server) routes() http.Handler {
 	if s.Config.DevMailCatcher {
 		page("GET /{lang}/dev/post", s.mailCatcher)
 		page("GET /{lang}/dev/post/{id}", s.caughtMail)
+		page("GET /{lang}/dev/stelle", s.devOfficeList)
+		page("GET /{lang}/dev/stelle/{dest}", s.devOfficeDestination)
+		page("GET /{lang}/dev/stelle/{dest}/{sub}/{part}", s.devOfficeFile)
 	}
 	mux.HandleFunc("/", s.notFound)
 
