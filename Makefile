@@ -68,6 +68,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime 20s ./internal/upload/
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 20s ./internal/application/
 	$(GO) test -run '^$$' -fuzz FuzzEncode -fuzztime 20s ./internal/xsozial/
+	$(GO) test -run '^$$' -fuzz FuzzCentreText -fuzztime 20s ./internal/counselling/
+	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 20s ./internal/csvio/
 
 assets:
 	bash scripts/build-assets.sh

@@ -123,7 +123,12 @@ func run(binary string, conns int, dur, warm time.Duration, starts int) error {
 	fmt.Printf("\ncold start to /readyz 200 (%d runs): new data folder median %s max %s; existing folder median %s max %s\n",
 		starts, median(fresh), slices.Max(fresh).Round(time.Millisecond), median(again), slices.Max(again).Round(time.Millisecond))
 
-	p, _, err := startPlatform(binary, filepath.Join(tmp, "load"))
+	// The counselling finder is measured with a whole country's directory.
+	loadDir := filepath.Join(tmp, "load")
+	if out, err := exec.Command(binary, "centres", "synthetic", "20000", "--data", loadDir).CombinedOutput(); err != nil {
+		return fmt.Errorf("synthetic centres: %v: %s", err, out)
+	}
+	p, _, err := startPlatform(binary, loadDir)
 	if err != nil {
 		return err
 	}
@@ -142,6 +147,10 @@ func run(binary string, conns int, dur, warm time.Duration, starts int) error {
 		// The first chapter of the HzL application: every connection has
 		// its own session with its application; rendered per request.
 		{"platform /de/antrag/99107012017000", "/de/antrag/99107012017000", "text/html; charset=utf-8"},
+		// The counselling finder with 20,000 centres: place, radius, type
+		// and words; a repeated query, answered from the finder's cache of
+		// result pages until a centre changes.
+		{"platform /de/beratung?q=Schulden&ort=50667&art=schulden", "/de/beratung?q=Schulden&ort=50667&radius=25&art=schulden", "text/html; charset=utf-8"},
 	} {
 		base, plat, err := compare(tmp, target.name, p.base+target.path, target.ctype, conns, dur, warm)
 		if err != nil {

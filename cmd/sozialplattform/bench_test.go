@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sozialplattform/sozialplattform/internal/counselling"
 )
 
 // BenchmarkStartPage runs the German start page through the whole handler
@@ -310,4 +312,92 @@ func BenchmarkDeliver100MBMemory(b *testing.B) {
 	}
 	b.ReportMetric(peak, "peak-heap-MB")
 	b.SetBytes(100 << 20)
+}
+
+// BenchmarkCounsellingSearch20000: the finder with 20,000 centres. "search"
+// is the directory's search alone over a mix of queries (postcode + radius
+// + type + words, place names, words only, filters); "page-rendered" the
+// whole handler chain rendering the result page each time (a new query
+// every time); "page-cached" the same query again, from the finder's cache
+// of result pages; "bare" a net/http handler writing the same bytes.
+// go test -run '^$' -bench CounsellingSearch20000 -benchtime 2000x ./cmd/sozialplattform/
+func BenchmarkCounsellingSearch20000(b *testing.B) {
+	in := start(b, testConfig(b))
+	now := in.DB.Now()
+	cs := counselling.SyntheticCentres(in.Places, 20000, now)
+	if err := in.DB.SaveCentres(b.Context(), cs, counselling.AuditEntry{At: now, ActorID: "bench", Entity: "import", Action: "import"}); err != nil {
+		b.Fatal(err)
+	}
+	ix, err := in.Web.Centres.Index(b.Context())
+	if err != nil || ix.Len() < 20000 {
+		b.Fatalf("index: %v", err)
+	}
+	var queries []counselling.Query
+	for _, pc := range []string{"50667", "10115", "80331", "20095", "01067", "53840", "48143", "99084"} {
+		res, _ := in.Places.Lookup(pc, 1)
+		p := res.Places[0]
+		for _, q := range []counselling.Query{
+			{Text: "Schulden", Types: []string{counselling.TypeDebt}, RadiusKm: 25},
+			{Text: "Alkohol", RadiusKm: 50},
+			{Types: []string{counselling.TypeAddiction, counselling.TypeHomelessness}, RadiusKm: 100, Online: true},
+			{Text: "Sucht Beratung", Language: "tr", RadiusKm: 25},
+		} {
+			q.HasPlace, q.Lat, q.Lon, q.Limit = true, p.Lat, p.Lon, 20
+			queries = append(queries, q)
+		}
+	}
+	queries = append(queries, counselling.Query{Text: "Schulden", Limit: 20}, counselling.Query{Types: []string{counselling.TypeDebt}, Online: true, Limit: 20})
+	h := http.Handler(in.Web)
+	const path = "/de/beratung?q=Schulden&ort=50667&radius=25&art=schulden"
+	get := func(u string, cookie bool) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", u, nil)
+		r.Header.Set("Accept-Encoding", "gzip")
+		if cookie {
+			// A session cookie makes the page render (as for a visitor
+			// signed in), not come from the cache.
+			r.AddCookie(&http.Cookie{Name: in.Web.Sessions.CookieName(), Value: "x"})
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	first := get(path, false)
+	if first.Code != 200 || !strings.Contains(first.Body.String(), "centre-card") && first.Header().Get("Content-Encoding") == "" {
+		b.Fatalf("finder: %d", first.Code)
+	}
+	body := first.Body.Bytes()
+	enc := first.Header().Get("Content-Encoding")
+	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if enc != "" {
+			w.Header().Set("Content-Encoding", enc)
+		}
+		w.Write(body)
+	})
+	n := 0
+	for _, c := range []struct {
+		name string
+		run  func() int
+	}{
+		{"search", func() int { n++; ix.Search(queries[n%len(queries)]); return 200 }},
+		{"bare", func() int {
+			w := httptest.NewRecorder()
+			bare.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+			return w.Code
+		}},
+		{"page-cached", func() int { return get(path, false).Code }},
+		{"page-rendered", func() int { n++; return get(path+"&seite=1&r="+strconv.Itoa(n), true).Code }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			for b.Loop() {
+				t0 := time.Now()
+				if code := c.run(); code != 200 {
+					b.Fatal(code)
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			reportP99(b, lat)
+		})
+	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -246,12 +245,12 @@ func TestBackOfficeKeepsOffices(t *testing.T) {
 	doc := `{"format": "sozialplattform/zustaendigkeiten@1", "quelle": "Test",
 	  "organisationseinheiten": [{"id": "wohnen-siegburg", "name": "Wohnungsamt Siegburg", "anschrift": {"ort": "Siegburg"}}],
 	  "zustaendigkeiten": [{"leikaId": "99107022012000", "ars": "053820056056", "organisationseinheit": "wohnen-siegburg"}]}`
-	p = b.postFile("/de/intern/stellen/import", token, "file", "stellen.json", doc)
+	p = b.postFile("/de/intern/stellen/import", token, "file", "stellen.json", []byte(doc))
 	if p.status != 200 {
 		t.Fatalf("import: %d", p.status)
 	}
 	p.mustContain(t, "Importiert: 1 Stellen, 1 Zuständigkeiten")
-	p = b.postFile("/de/intern/stellen/import", token, "file", "kaputt.json", `{"format": "x"}`)
+	p = b.postFile("/de/intern/stellen/import", token, "file", "kaputt.json", []byte(`{"format": "x"}`))
 	if p.status != http.StatusUnprocessableEntity {
 		t.Fatalf("bad import: %d", p.status)
 	}
@@ -288,21 +287,6 @@ func getJSON(t *testing.T, u string, v any) (int, string) {
 		t.Fatalf("%s: %v: %s", u, err, buf.String())
 	}
 	return resp.StatusCode, buf.String()
-}
-
-func (b *browser) postFile(path, token, field, name, content string) page {
-	b.t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	w.WriteField("csrf_token", token)
-	fw, _ := w.CreateFormFile(field, name)
-	fw.Write([]byte(content))
-	w.Close()
-	req, _ := http.NewRequest("POST", b.base+path, &body)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	req.Header.Set("Origin", b.base)
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	return b.do(req)
 }
 
 func regexpFind(t *testing.T, s, re string) string {

@@ -30,6 +30,7 @@ Commands:
               offices demo          print the demo data in that format
   geodata   place directory:
               geodata import-gv100ad FILE   exact regional keys from the Destatis Gemeindeverzeichnis
+  centres     counselling centres: centres synthetic N  fill with N invented centres (load tests)
   fitconnect  the local FIT-Connect delivery and routing service (test only):
               fitconnect serve [--addr A] [--data DIR]    run it on its own (SOZ_FITCONNECT_CLIENT_SECRET)
               fitconnect list [--data DIR]                what arrived, per destination
@@ -88,6 +89,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runAdmin(ctx, args[1:], stdin, stdout, stderr)
 	case "offices":
 		return runOffices(ctx, args[1:], stdout, stderr)
+	case "centres":
+		return runCentres(ctx, args[1:], stdout, stderr)
 	case "geodata":
 		return runGeodata(ctx, args[1:], stdout, stderr)
 	case "fitconnect":

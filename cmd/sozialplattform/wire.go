@@ -22,6 +22,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/bundid/testidp"
 	"github.com/sozialplattform/sozialplattform/internal/config"
+	"github.com/sozialplattform/sozialplattform/internal/counselling"
 	"github.com/sozialplattform/sozialplattform/internal/delivery"
 	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/fitconnect/standin"
@@ -167,7 +168,7 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *Main,
 	if err != nil {
 		return nil, err
 	}
-	m.Accounts = &account.Service{Store: m.DB, Now: m.DB.Now}
+	m.Accounts = &account.Service{Store: m.DB, Tokens: m.DB, Now: m.DB.Now}
 	m.Queue = job.New(m.DB, m.Log)
 	m.Queue.Now = m.DB.Now
 
@@ -222,6 +223,7 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *Main,
 		OfficeStore: m.DB, OfficeEditor: &office.Editor{Store: m.DB, Now: m.DB.Now},
 		BundID: sp, IdPOrigin: idpOrigin, SAMLSessions: m.DB, Drafts: &draft.Service{Store: m.DB, Now: m.DB.Now},
 		Forms: forms, Delivery: m.DB, Submissions: m.DB, Uploads: uploads, Deliveries: m.DB,
+		Centres: &counselling.Directory{Store: m.DB}, CentreEditor: &counselling.Editor{Store: m.DB, Places: places, Now: m.DB.Now}, CentreBulk: m.DB, Onboarding: &counselling.Onboarding{Store: m.DB, Now: m.DB.Now},
 		Sessions: &session.Manager{Store: m.DB, Now: m.DB.Now, Secure: cfg.Production()},
 		Ready:    m.ready, Now: m.DB.Now, Registry: reg,
 	}
@@ -240,6 +242,9 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *Main,
 	if !cfg.Production() {
 		if err := m.loadDemoData(ctx); err != nil {
 			m.Close()
+			return nil, err
+		}
+		if err := m.loadDemoCentres(ctx); err != nil {
 			return nil, err
 		}
 		if err := m.loadDemoOffices(ctx); err != nil {
@@ -363,6 +368,28 @@ func (m *Main) loadDemoOffices(ctx context.Context) error {
 		return fmt.Errorf("demo offices: %w", err)
 	}
 	m.Log.Info("demo offices loaded", "offices", st.Offices, "responsibilities", st.Responsibilities)
+	return nil
+}
+
+// loadDemoCentres stores the demo counselling centres and their invented
+// organisations into a database that has no centres yet.
+func (m *Main) loadDemoCentres(ctx context.Context) error {
+	n, err := m.DB.CountCentres(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	now := m.DB.Now()
+	for _, o := range counselling.DemoOrganisations {
+		o.CreatedAt = now
+		if err := m.DB.CreateOrganisation(ctx, o); err != nil {
+			return err
+		}
+	}
+	cs := counselling.DemoCentres(m.Places, now)
+	if err := m.DB.SaveCentres(ctx, cs, counselling.AuditEntry{At: now, ActorID: "system", Entity: "import", EntityID: "demo", Action: "import", Fields: []string{fmt.Sprint(len(cs))}}); err != nil {
+		return fmt.Errorf("demo centres: %w", err)
+	}
+	m.Log.Info("demo counselling centres loaded", "centres", len(cs))
 	return nil
 }
 

@@ -38,6 +38,10 @@ type Staff struct {
 	LockedUntil  time.Time
 	CreatedAt    time.Time
 	LastLoginAt  time.Time
+	// OrgID is the organisation (a counselling centre's Träger) an
+	// organisation administrator or counsellor belongs to; "" for system
+	// administrators.
+	OrgID string
 }
 
 // Lockout policy: after MaxFailures wrong passwords in a row the account is
@@ -63,12 +67,15 @@ type Store interface {
 	FindStaffByID(ctx context.Context, id string) (*Staff, error)
 	RecordLoginFailure(ctx context.Context, id string, failures int, lockedUntil time.Time) error
 	RecordLoginSuccess(ctx context.Context, id string, at time.Time) error
+	SecondFactorStore
 }
 
 // Service is the staff account logic.
 type Service struct {
 	Store Store
-	Now   func() time.Time
+	// Tokens keeps invitation links and teams (team.go).
+	Tokens TeamStore
+	Now    func() time.Time
 }
 
 // NormalizeEmail lower-cases and trims an address.
@@ -103,7 +110,9 @@ func (s *Service) Create(ctx context.Context, email, name string, role Role, pas
 
 // Authenticate checks email and password. It refuses locked accounts and
 // locks an account after MaxFailures failures. Unknown emails and wrong
-// passwords give the same error and take the same time.
+// passwords give the same error and take the same time. For staff who
+// NeedsSecondFactor a right password is only the first step: the sign-in is
+// complete after VerifyCode, VerifyRecoveryCode or Enrol.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (*Staff, error) {
 	st, err := s.Store.FindStaffByEmail(ctx, NormalizeEmail(email))
 	if errors.Is(err, ErrNotFound) {
@@ -122,25 +131,34 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (*St
 		return nil, err
 	}
 	if !ok {
-		failures := st.FailedLogins + 1
-		var until time.Time
-		if failures >= MaxFailures {
-			until = now.Add(LockDuration)
-			failures = 0
-		}
-		if err := s.Store.RecordLoginFailure(ctx, st.ID, failures, until); err != nil {
-			return nil, err
-		}
-		if !until.IsZero() {
-			return nil, ErrLocked
-		}
-		return nil, ErrInvalidLogin
+		return nil, s.fail(ctx, st, now, ErrInvalidLogin)
 	}
-	if err := s.Store.RecordLoginSuccess(ctx, st.ID, now); err != nil {
-		return nil, err
+	if st.NeedsSecondFactor() {
+		// The failures are forgiven only when the second factor is right
+		// too; otherwise the right password would reset the count between
+		// guesses of the code.
+		return st, nil
 	}
-	st.FailedLogins, st.LastLoginAt = 0, now
-	return st, nil
+	return s.succeed(ctx, st, now)
+}
+
+// fail counts a failed attempt (a wrong password or a wrong second factor)
+// and locks the account at MaxFailures; it returns ErrLocked then, else
+// refused.
+func (s *Service) fail(ctx context.Context, st *Staff, now time.Time, refused error) error {
+	failures := st.FailedLogins + 1
+	var until time.Time
+	if failures >= MaxFailures {
+		until = now.Add(LockDuration)
+		failures = 0
+	}
+	if err := s.Store.RecordLoginFailure(ctx, st.ID, failures, until); err != nil {
+		return err
+	}
+	if !until.IsZero() {
+		return ErrLocked
+	}
+	return refused
 }
 
 // GeneratePassword returns a random password of n characters from an

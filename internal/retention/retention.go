@@ -36,6 +36,12 @@ const (
 	DeliveredSubmissions Target = "submissions.delivered"
 	// ConfirmedDeliveries: delivery records (transport, hashes; no answers).
 	ConfirmedDeliveries Target = "deliveries.confirmed"
+	// Access requests of counselling centres: unconfirmed ones when their
+	// link has expired, decided ones some time after the decision.
+	UnconfirmedRequests Target = "access_requests.unconfirmed"
+	DecidedRequests     Target = "access_requests.decided"
+	// Used or expired single-use links of staff.
+	StaffTokens Target = "staff_tokens.spent"
 )
 
 // Rule is one deletion deadline.
@@ -79,6 +85,12 @@ var Rules = []Rule{
 		Source: "Nachweis der Zustellung (Transportweg, Empfänger, Prüfsummen, keine Antragsdaten) so lange wie die Statusanzeige im persönlichen Bereich"},
 	{Name: "application_status", Target: AppStatus, After: 30 * 24 * time.Hour,
 		Source: "Statusanzeige gesendeter Anträge im persönlichen Bereich für 30 Tage; Art. 5 Abs. 1 lit. e DSGVO"},
+	{Name: "access_requests_unconfirmed", Target: UnconfirmedRequests, After: 0,
+		Source: "Zugangsanfragen von Beratungsstellen ohne bestätigte E-Mail-Adresse: gelöscht, wenn der Bestätigungslink abläuft (72 Stunden)"},
+	{Name: "access_requests_decided", Target: DecidedRequests, After: 90 * 24 * time.Hour,
+		Source: "Entschiedene Zugangsanfragen: Nachweis der Prüfung durch die Systemadministration für 90 Tage; Art. 5 Abs. 1 lit. e DSGVO"},
+	{Name: "staff_tokens", Target: StaffTokens, After: 0,
+		Source: "Einmal-Links zum Setzen des Passworts: gelöscht, sobald benutzt oder abgelaufen (72 Stunden)"},
 	{Name: "retention_runs", Target: RetentionRuns, After: 90 * 24 * time.Hour,
 		Source: "Nachweis der Löschläufe, ohne personenbezogene Daten"},
 }

@@ -98,15 +98,32 @@ func TestEveryRuleDeletesAtItsDeadline(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// Access requests of centres: one never confirmed, one decided;
+		// and a set-password link never used.
+		for _, r := range []struct {
+			id, status    string
+			expires, decd int64
+		}{{"r-1", "unconfirmed", store.Millis(start.Add(72 * time.Hour)), 0}, {"r-2", "approved", store.Millis(start.Add(72 * time.Hour)), store.Millis(start)}} {
+			if _, err := db.ExecContext(ctx, db.Rebind(`INSERT INTO access_requests (id, centre_name, traeger, contact_name, email, phone, message,
+				token_hash, token_expires, status, created_at, decided_at) VALUES (?, 'S', 'T', 'N', 'e@example.org', '', '', ?, ?, ?, ?, ?)`),
+				r.id, "h-"+r.id, r.expires, r.status, store.Millis(start), r.decd); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.CreateToken(ctx, "tok", "staff-1", "set-password", start.Add(72*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+
 		tables := map[string]string{"sessions": "sessions", "mail_sent": "mail_outbox", "mail_failed": "mail_outbox",
 			"caught_mail": "caught_mail", "jobs": "jobs", "feedback": "feedback", "barrier_reports": "barrier_reports",
 			"saml_requests": "saml_requests", "saml_assertions": "saml_assertions", "drafts": "drafts", "application_status": "application_status",
 			"saml_sessions": "saml_sessions", "uploads": "uploads", "submissions_delivered": "submissions",
-			"deliveries_confirmed": "deliveries"}
+			"deliveries_confirmed": "deliveries", "access_requests_unconfirmed": "access_requests",
+			"access_requests_decided": "access_requests", "staff_tokens": "staff_tokens"}
 		// Rules that delete at a record's own expiry: when that is.
 		expiry := map[string]time.Duration{"sessions": 24 * time.Hour, "saml_requests": 30 * time.Minute,
 			"saml_assertions": time.Hour, "drafts": draft.Lifetime, "saml_sessions": 8 * time.Hour,
-			"uploads": upload.DefaultLifetime}
+			"uploads": upload.DefaultLifetime, "access_requests_unconfirmed": 72 * time.Hour, "staff_tokens": 72 * time.Hour}
 		// Group rules by deadline (several rules may share one), then check each
 		// group: nothing goes a minute early, exactly its records go a minute late.
 		groups := map[time.Duration][]retention.Rule{}

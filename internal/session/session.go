@@ -190,6 +190,20 @@ func (m *Manager) SignInStaff(ctx context.Context, w http.ResponseWriter, s *Ses
 	return m.Save(ctx, w, s)
 }
 
+// Renew gives the session a new token, keeping its kind and data, and saves
+// it: a token someone may have planted (fixation) is worth nothing after a
+// step that is not yet a sign-in but leads to one, such as the right
+// password before the second factor.
+func (m *Manager) Renew(ctx context.Context, w http.ResponseWriter, s *Session) error {
+	if !s.isNew {
+		if err := m.Store.DeleteSession(ctx, s.rec.TokenHash); err != nil {
+			return err
+		}
+	}
+	*s = Session{rec: Record{Kind: s.rec.Kind, StaffID: s.rec.StaffID, Data: s.rec.Data}, isNew: true, dirty: true}
+	return m.Save(ctx, w, s)
+}
+
 // SignInCitizen replaces the session by a new citizen session with a new
 // token (no session fixation). owner keys "sign out everywhere" (see
 // CitizenOwner); data holds the identity.

@@ -29,6 +29,9 @@ var retentionSQL = map[retention.Target]string{
 	// A delivered application is kept only for its receipt's downloads.
 	retention.DeliveredSubmissions: `DELETE FROM submissions WHERE status = 'delivered' AND submitted_at <= ?`,
 	retention.ConfirmedDeliveries:  `DELETE FROM deliveries WHERE status = 'confirmed' AND confirmed_at <= ?`,
+	retention.UnconfirmedRequests:  `DELETE FROM access_requests WHERE status = 'unconfirmed' AND token_expires <= ?`,
+	retention.DecidedRequests:      `DELETE FROM access_requests WHERE status IN ('approved', 'rejected') AND decided_at <= ?`,
+	retention.StaffTokens:          `DELETE FROM staff_tokens WHERE used_at > 0 OR expires_at <= ?`,
 }
 
 // DeleteOlderThan implements retention.Store.

@@ -12,20 +12,20 @@ import (
 
 // CreateStaff implements account.Store.
 func (db *DB) CreateStaff(ctx context.Context, s *account.Staff) error {
-	_, err := db.Exec(ctx, db, `INSERT INTO staff_users (id, email, display_name, role, password_hash, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, s.ID, s.Email, s.DisplayName, string(s.Role), s.PasswordHash, Millis(s.CreatedAt))
+	_, err := db.Exec(ctx, db, `INSERT INTO staff_users (id, email, display_name, role, password_hash, created_at, org_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, s.ID, s.Email, s.DisplayName, string(s.Role), s.PasswordHash, Millis(s.CreatedAt), s.OrgID)
 	if isUniqueViolation(err) {
 		return account.ErrExists
 	}
 	return err
 }
 
-const staffColumns = `id, email, display_name, role, password_hash, failed_logins, locked_until, created_at, last_login_at`
+const staffColumns = `id, email, display_name, role, password_hash, failed_logins, locked_until, created_at, last_login_at, org_id`
 
 func scanStaff(row *sql.Row) (*account.Staff, error) {
 	var s account.Staff
 	var locked, created, last int64
-	err := row.Scan(&s.ID, &s.Email, &s.DisplayName, &s.Role, &s.PasswordHash, &s.FailedLogins, &locked, &created, &last)
+	err := row.Scan(&s.ID, &s.Email, &s.DisplayName, &s.Role, &s.PasswordHash, &s.FailedLogins, &locked, &created, &last, &s.OrgID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, account.ErrNotFound
 	}

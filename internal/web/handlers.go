@@ -109,7 +109,6 @@ type section struct {
 }
 
 var sections = []section{
-	{"beratung", "section.counselling"},
 	{"leistungsfinder", "section.finder"},
 }
 

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/andybalholm/brotli"
@@ -29,14 +30,27 @@ const pageCacheMax = 2048 // entries; 8 languages × all public addresses fit ma
 type pageCache struct {
 	mu    sync.RWMutex
 	pages map[string]*cachedPage
+	// queries holds pages of searches whose answer depends on data (the
+	// counselling-centre finder), per address with its query, each with
+	// the version of the data it shows: a page of an older version is not
+	// served. It is emptied when full, so odd queries cannot crowd it out
+	// for good.
+	queries map[string]*cachedPage
 }
 
+// queryCacheMax bounds the finder's cached result pages.
+const queryCacheMax = 1024
+
+// queryCachePaths are the pages whose query results may be cached.
+func queryCachePath(path string) bool { return strings.HasSuffix(path, "/beratung") }
+
 type cachedPage struct {
-	route string
-	lang  i18n.Lang
-	plain []byte
-	gz    []byte
-	br    []byte
+	version int64 // of the data shown (query pages)
+	route   string
+	lang    i18n.Lang
+	plain   []byte
+	gz      []byte
+	br      []byte
 }
 
 func (c *pageCache) lookup(path string) *cachedPage {
@@ -45,13 +59,22 @@ func (c *pageCache) lookup(path string) *cachedPage {
 	return c.pages[path]
 }
 
+func (c *pageCache) lookupQuery(key string, version int64) *cachedPage {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if e := c.queries[key]; e != nil && e.version == version {
+		return e
+	}
+	return nil
+}
+
 // store compresses body and keeps it for r's address; nil if the cache is
 // full or the request is not one the cache answers.
-func (c *pageCache) store(r *http.Request, l i18n.Lang, body []byte) *cachedPage {
+func (c *pageCache) store(r *http.Request, l i18n.Lang, body []byte, version int64) *cachedPage {
 	if !cacheableRequest(r) {
 		return nil
 	}
-	e := &cachedPage{lang: l, plain: bytes.Clone(body)}
+	e := &cachedPage{lang: l, plain: bytes.Clone(body), version: version}
 	if ri, ok := r.Context().Value(ctxRoute).(*routeInfo); ok {
 		e.route = ri.pattern
 	}
@@ -67,6 +90,13 @@ func (c *pageCache) store(r *http.Request, l i18n.Lang, body []byte) *cachedPage
 	defer c.mu.Unlock()
 	if c.pages == nil {
 		c.pages = map[string]*cachedPage{}
+	}
+	if queryCachePath(r.URL.Path) {
+		if c.queries == nil || len(c.queries) >= queryCacheMax {
+			c.queries = map[string]*cachedPage{}
+		}
+		c.queries[r.URL.Path+"?"+r.URL.RawQuery] = e
+		return e
 	}
 	if len(c.pages) >= pageCacheMax {
 		return e // serve it this time, keep nothing more
@@ -90,14 +120,25 @@ func (e *cachedPage) write(w http.ResponseWriter, r *http.Request) {
 }
 
 func cacheableRequest(r *http.Request) bool {
-	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.URL.RawQuery == ""
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		(r.URL.RawQuery == "" || (queryCachePath(r.URL.Path) && len(r.URL.RawQuery) <= 300))
 }
 
 // servePageCache answers from the cache before sessions are loaded.
 func (s *Server) servePageCache(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if cacheableRequest(r) && !s.hasSessionCookie(r) {
-			if e := s.pages.lookup(r.URL.Path); e != nil {
+			var e *cachedPage
+			if !queryCachePath(r.URL.Path) {
+				e = s.pages.lookup(r.URL.Path)
+			} else if s.Centres != nil {
+				// The current version costs one small query; a page of the
+				// version before a change in the back office is not served.
+				if v, err := s.Centres.Version(r.Context()); err == nil {
+					e = s.pages.lookupQuery(r.URL.Path+"?"+r.URL.RawQuery, v)
+				}
+			}
+			if e != nil {
 				setRoute(r, e.route)
 				s.rememberLanguage(w, r, e.lang)
 				e.write(w, r)

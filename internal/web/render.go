@@ -86,23 +86,26 @@ func loadTemplates(a *assets) (*templates, error) {
 
 // View is what every page template receives.
 type View struct {
-	Lang       i18n.Lang
-	Tr         *i18n.Translator
-	Path       string // the path after the language prefix, e.g. /hilfe
-	Title      string // document title (without site name)
-	Desc       string
-	csrf       *csrfState
-	Cacheable  bool // the same for every anonymous visitor: see pagecache.go
-	Staff      *account.Staff
-	Citizen    *identity.Identity // signed in with BundID
-	TestIdP    bool               // the built-in test identity provider is on: warn on every page
-	Dev        bool
-	Languages  []LangLink
-	Errors     []FieldMessage // the error summary
-	Main       template.HTML
-	FellBack   bool // some text on the page is in German
-	NoFeedback bool // pages that are themselves forms about feedback
-	Data       any
+	Lang      i18n.Lang
+	Tr        *i18n.Translator
+	Path      string // the path after the language prefix, e.g. /hilfe
+	Title     string // document title (without site name)
+	Desc      string
+	csrf      *csrfState
+	Cacheable bool // the same for every anonymous visitor: see pagecache.go
+	// DataVersion is the version of changing data the page shows (the
+	// finder's centres), for the page cache of query pages.
+	DataVersion int64
+	Staff       *account.Staff
+	Citizen     *identity.Identity // signed in with BundID
+	TestIdP     bool               // the built-in test identity provider is on: warn on every page
+	Dev         bool
+	Languages   []LangLink
+	Errors      []FieldMessage // the error summary
+	Main        template.HTML
+	FellBack    bool // some text on the page is in German
+	NoFeedback  bool // pages that are themselves forms about feedback
+	Data        any
 }
 
 // LangLink is one entry of the language switcher.
@@ -123,6 +126,9 @@ func (v *View) T(key string, args ...any) string { return v.Tr.T(key, args...) }
 
 // N translates a plural message.
 func (v *View) N(key string, n int, args ...any) string { return v.Tr.N(key, n, args...) }
+
+// TA is T with the arguments as one list (a domain problem's Args).
+func (v *View) TA(key string, args []any) string { return v.Tr.T(key, args...) }
 
 // URL prefixes a path with the page's language.
 func (v *View) URL(p string) string { return "/" + v.Lang.Code + p }
@@ -167,7 +173,7 @@ func (s *Server) newView(r *http.Request, title string) *View {
 	// again in the other language; other parameters are not carried over.
 	query := ""
 	keep := url.Values{}
-	for _, k := range []string{"q", "ort", "leistung", "ars"} {
+	for _, k := range []string{"q", "ort", "leistung", "ars", "art", "radius", "sprache", "online"} {
 		if v, ok := r.URL.Query()[k]; ok {
 			keep[k] = v
 		}
@@ -215,7 +221,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Header().Set("Content-Language", v.Lang.HTMLLang)
 	s.rememberLanguage(w, r, v.Lang)
 	if v.Cacheable && status == http.StatusOK && !v.personal() && len(v.Tr.Missing()) == 0 && !s.hasSessionCookie(r) {
-		if e := s.pages.store(r, v.Lang, page.Bytes()); e != nil {
+		if e := s.pages.store(r, v.Lang, page.Bytes(), v.DataVersion); e != nil {
 			e.write(w, r)
 			return nil
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/application"
 	"github.com/sozialplattform/sozialplattform/internal/bundid"
+	"github.com/sozialplattform/sozialplattform/internal/counselling"
 	"github.com/sozialplattform/sozialplattform/internal/delivery"
 	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/feedback"
@@ -88,6 +89,12 @@ type Server struct {
 	// OnSubmit is told the number of every application handed to the outbox
 	// (it starts the delivery at once); nil: delivery waits for its scan.
 	OnSubmit func(ctx context.Context, id string)
+	// Centres is the counselling-centre directory of the finder.
+	Centres *counselling.Directory
+	// CentreEditor is the centres' back office (it decides who may).
+	CentreEditor *counselling.Editor
+	CentreBulk   counselling.BulkStore
+	Onboarding   *counselling.Onboarding
 	// DevFITConnect is the embedded default's FIT-Connect stand-in for the
 	// office page (nil, or returning nil before the stand-in runs).
 	DevFITConnect func() DevOffice
@@ -175,7 +182,7 @@ func (s *Server) routes() http.Handler {
 
 	page("GET /{lang}/{$}", s.home)
 	page("GET /{lang}", s.redirectLangRoot)
-	for _, slug := range []string{"impressum", "datenschutz", "nutzungsbedingungen", "hilfe"} {
+	for _, slug := range []string{"impressum", "datenschutz", "nutzungsbedingungen", "hilfe", "hilfe-beratungsstellen"} {
 		page("GET /{lang}/"+slug, s.contentPage(slug))
 	}
 	page("GET /{lang}/barrierefreiheit", s.accessibility)
@@ -202,6 +209,14 @@ func (s *Server) routes() http.Handler {
 	page("GET /{lang}/antrag/{leika}/eingang/{id}/verarbeitungsbericht.pdf", s.formReport)
 	page("GET /{lang}/zustaendige-stelle", s.officeFinder)
 	page("GET /{lang}/suche", s.searchPage)
+	page("GET /{lang}/beratung", s.counsellingFinder)
+	page("GET /{lang}/beratung/fuer-beratungsstellen", s.accessRequestForm)
+	page("POST /{lang}/beratung/fuer-beratungsstellen", s.accessRequest)
+	page("GET /{lang}/beratung/fuer-beratungsstellen/bestaetigen/{token}", s.accessConfirmPage)
+	page("POST /{lang}/beratung/fuer-beratungsstellen/bestaetigen/{token}", s.accessConfirm)
+	page("GET /{lang}/beratung/{slug}", s.counsellingCentre)
+	page("GET /{lang}/beratung/{slug}/termin", s.counsellingComing("termin"))
+	page("GET /{lang}/beratung/{slug}/online", s.counsellingComing("online"))
 	mux.HandleFunc("GET /api/v1/places", s.apiPlaces)
 	mux.HandleFunc("GET /api/v1/responsibility", s.apiResponsibility)
 	mux.HandleFunc("GET /api/v1/openapi.json", s.apiSpec)
@@ -221,10 +236,37 @@ func (s *Server) routes() http.Handler {
 	page("GET /{lang}/intern/anmelden", s.staffSignInForm)
 	page("POST /{lang}/intern/anmelden", s.staffSignIn)
 	page("POST /{lang}/intern/abmelden", s.staffSignOut)
+	page("GET /{lang}/intern/anmelden/code", s.staffCodeForm(false))
+	page("POST /{lang}/intern/anmelden/code", s.staffCode(false))
+	page("GET /{lang}/intern/anmelden/wiederherstellungscode", s.staffCodeForm(true))
+	page("POST /{lang}/intern/anmelden/wiederherstellungscode", s.staffCode(true))
+	page("GET /{lang}/intern/2fa/einrichten", s.staffSetupForm)
+	page("POST /{lang}/intern/2fa/einrichten", s.staffSetup)
+	page("GET /{lang}/intern/2fa/qr.png", s.staffSetupQR)
+	page("POST /{lang}/intern/2fa/fertig", s.staffSetupDone)
+	page("POST /{lang}/intern/2fa/wiederherstellungscodes", s.requireStaff(s.staffRegenerateCodes))
 	page("GET /{lang}/intern/{$}", s.requireStaff(s.staffHome))
 	page("GET /{lang}/intern/feedback.csv", s.requireStaff(s.feedbackCSV))
 	page("GET /{lang}/intern/stellen", s.requireStaff(s.officesList))
 	page("GET /{lang}/intern/zustellungen", s.requireStaff(s.deliveriesOverview))
+	page("GET /{lang}/intern/beratungsstellen", s.requireStaff(s.centresList))
+	page("GET /{lang}/intern/beratungsstellen/neu", s.requireStaff(s.centreNewForm))
+	page("POST /{lang}/intern/beratungsstellen/neu", s.requireStaff(s.centreSave))
+	page("GET /{lang}/intern/beratungsstellen/import", s.requireStaff(s.centresImportForm))
+	page("POST /{lang}/intern/beratungsstellen/import", s.requireStaff(s.centresImport))
+	page("GET /{lang}/intern/beratungsstellen/export.csv", s.requireStaff(s.centresExport))
+	page("GET /{lang}/intern/beratungsstellen/{id}", s.requireStaff(s.centreEditForm))
+	page("POST /{lang}/intern/beratungsstellen/{id}", s.requireStaff(s.centreSave))
+	page("POST /{lang}/intern/beratungsstellen/{id}/loeschen", s.requireStaff(s.centreDelete))
+	page("GET /{lang}/intern/protokoll", s.requireStaff(s.auditLog))
+	page("GET /{lang}/intern/zugangsanfragen", s.requireStaff(s.accessRequests))
+	page("POST /{lang}/intern/zugangsanfragen/{id}", s.requireStaff(s.accessDecide))
+	page("GET /{lang}/intern/team", s.requireStaff(s.team))
+	page("POST /{lang}/intern/team", s.requireStaff(s.teamInvite))
+	page("POST /{lang}/intern/team/import", s.requireStaff(s.teamImport))
+	page("GET /{lang}/intern/team/export.csv", s.requireStaff(s.teamExport))
+	page("GET /{lang}/intern/passwort/{token}", s.setPasswordForm)
+	page("POST /{lang}/intern/passwort/{token}", s.setPassword)
 	page("GET /{lang}/intern/stellen/import", s.requireStaff(s.officesImportForm))
 	page("POST /{lang}/intern/stellen/import", s.requireStaff(s.officesImport))
 	page("GET /{lang}/intern/stellen/{id}", s.requireStaff(s.officeEditForm))

@@ -12,6 +12,8 @@ import (
 
 type signInForm struct {
 	Email string
+	// Expired: a pending second step took too long (staff_2fa.go).
+	Expired bool
 }
 
 func (s *Server) staffSignInForm(w http.ResponseWriter, r *http.Request) error {
@@ -21,7 +23,7 @@ func (s *Server) staffSignInForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := s.newView(r, "")
 	v.Title = v.T("staff.signin.title")
-	v.Data = signInForm{}
+	v.Data = signInForm{Expired: r.URL.Query().Get("abgelaufen") == "1"}
 	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, r, http.StatusOK, "staff_signin", v)
 }
@@ -56,6 +58,9 @@ func (s *Server) staffSignIn(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
+	if st.NeedsSecondFactor() {
+		return s.startSecondFactor(w, r, st)
+	}
 	if err := s.Sessions.SignInStaff(r.Context(), w, session.FromContext(r.Context()), st.ID); err != nil {
 		return err
 	}
@@ -85,7 +90,13 @@ func (s *Server) staffHome(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v.Data = map[string]any{"Rules": retention.Rules, "Runs": runs, "MailCatcher": s.Config.DevMailCatcher}
+	sf, err := s.secondFactorStatus(r)
+	if err != nil {
+		return err
+	}
+	a := actorFrom(r)
+	v.Data = map[string]any{"Rules": retention.Rules, "Runs": runs, "MailCatcher": s.Config.DevMailCatcher, "SecondFactor": sf,
+		"Centres": a.CanEditCentres(), "Requests": a.Role == "system-admin"}
 	return s.render(w, r, http.StatusOK, "staff_home", v)
 }
 

@@ -1,0 +1,328 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"github.com/sozialplattform/sozialplattform/internal/counselling"
+)
+
+// The counselling-centre finder: a GET form (q, ort, art, radius, sprache,
+// online, seite) whose results are a list; nothing about the visitor is
+// stored. Bad filter values get a message beside their field and keep
+// everything else that was typed.
+
+const (
+	counsellingPageSize = 20
+	defaultRadiusKm     = 25
+	maxRadiusKm         = 200
+	maxCounsellingQuery = 100
+)
+
+// radiusChoices are the radii the form offers; others typed into the
+// address are accepted within 1 to maxRadiusKm.
+var radiusChoices = []int{5, 10, 25, 50, 100}
+
+// counsellingLanguages are the languages a centre may name (ISO 639-1),
+// which the finder's language filter offers.
+var counsellingLanguages = []string{"de", "en", "ar", "bg", "el", "es", "fa", "fr", "hr", "hu", "it", "ku", "nl", "pl", "ps", "pt",
+	"ro", "ru", "sq", "sr", "ti", "tr", "uk", "vi", "zh", "dgs"}
+
+// languageName is a language's name in the reader's language (German for
+// Leichte Sprache); "dgs" is Deutsche Gebärdensprache.
+func languageName(ui, code string) string {
+	if code == "dgs" {
+		if ui == "de" || ui == "ls" {
+			return "Deutsche Gebärdensprache"
+		}
+		return "German Sign Language (DGS)"
+	}
+	if ui == "ls" {
+		ui = "de"
+	}
+	tag, err := language.Parse(code)
+	if err != nil {
+		return code
+	}
+	if n := display.Languages(language.Make(ui)).Name(tag); n != "" {
+		return n
+	}
+	return code
+}
+
+type counsellingForm struct {
+	Q, Ort, Sprache string
+	Radius          string
+	Arten           []string
+	Online          bool
+	Page            int
+}
+
+type counsellingHit struct {
+	counselling.Hit
+	Distance string
+}
+
+type counsellingData struct {
+	Form      counsellingForm
+	Searched  bool
+	Place     *placeView
+	Choices   []placeChoice
+	Hits      []counsellingHit
+	Total     int
+	Pages     int
+	Prev      string
+	Next      string
+	Radii     []int
+	Languages []langOption
+	Types     []string
+}
+
+type langOption struct{ Code, Name string }
+
+func (s *Server) counsellingIndex(r *http.Request) (*counselling.Index, error) {
+	if s.Centres == nil {
+		return counselling.NewIndex(nil), nil
+	}
+	return s.Centres.Index(r.Context())
+}
+
+func (s *Server) counsellingIndexVersion(r *http.Request) (*counselling.Index, int64, error) {
+	if s.Centres == nil {
+		return counselling.NewIndex(nil), 0, nil
+	}
+	return s.Centres.IndexVersion(r.Context())
+}
+
+// counsellingFinder is GET /{lang}/beratung.
+func (s *Server) counsellingFinder(w http.ResponseWriter, r *http.Request) error {
+	v := s.newView(r, "")
+	v.Title = v.T("counselling.title")
+	q := r.URL.Query()
+	f := counsellingForm{Q: strings.TrimSpace(q.Get("q")), Ort: strings.TrimSpace(q.Get("ort")), Sprache: q.Get("sprache"),
+		Radius: strings.TrimSpace(q.Get("radius")), Arten: q["art"], Online: q.Get("online") != "", Page: 1}
+	d := &counsellingData{Form: f, Radii: radiusChoices, Types: counselling.Types,
+		Searched: len(q) > 0}
+	for _, c := range counsellingLanguages {
+		d.Languages = append(d.Languages, langOption{c, languageName(v.Lang.Code, c)})
+	}
+	slices.SortFunc(d.Languages, func(a, b langOption) int { return strings.Compare(a.Name, b.Name) })
+	bad := func(field, key string, args ...any) {
+		v.Errors = append(v.Errors, FieldMessage{Field: field, Message: v.T(key, args...)})
+	}
+	query := counselling.Query{Limit: counsellingPageSize, Online: f.Online}
+	if utf8.RuneCountInString(f.Q) > maxCounsellingQuery {
+		bad("q", "counselling.error.q_long", "max", maxCounsellingQuery)
+	}
+	query.Text = f.Q
+	for _, a := range f.Arten {
+		if !counselling.ValidType(a) {
+			bad("art-"+counselling.Types[0], "counselling.error.art_unknown")
+			continue
+		}
+		query.Types = append(query.Types, a)
+	}
+	if f.Sprache != "" {
+		if !slices.Contains(counsellingLanguages, f.Sprache) {
+			bad("sprache", "counselling.error.sprache_unknown")
+		}
+		query.Language = f.Sprache
+	}
+	radius := defaultRadiusKm
+	if f.Radius != "" {
+		n, err := strconv.Atoi(f.Radius)
+		if err != nil || n < 1 || n > maxRadiusKm {
+			bad("radius", "counselling.error.radius", "max", maxRadiusKm)
+		} else {
+			radius = n
+		}
+	}
+	f.Radius = strconv.Itoa(radius)
+	if p := q.Get("seite"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 10000 {
+			bad("seite", "counselling.error.page")
+		} else {
+			f.Page = n
+		}
+	}
+	if f.Ort != "" {
+		res, key := s.resolvePlace(f.Ort)
+		switch {
+		case key != "":
+			bad("ort", key)
+		case len(res.Choices) > 0:
+			d.Choices = res.Choices
+		case res.Place != nil && !res.Place.HasCoord:
+			bad("ort", "counselling.error.place_no_coord")
+		default:
+			d.Place = res.Place
+			query.HasPlace, query.Lat, query.Lon, query.RadiusKm = true, res.Place.Lat, res.Place.Lon, float64(radius)
+		}
+	}
+	d.Form = f
+	status := http.StatusOK
+	if len(v.Errors) > 0 {
+		status = http.StatusUnprocessableEntity
+	} else if !d.Searched {
+		// Only the form: a list of every centre in the country helps nobody.
+		v.Cacheable = true
+	} else if len(d.Choices) == 0 {
+		ix, version, err := s.counsellingIndexVersion(r)
+		if err != nil {
+			return err
+		}
+		// Results are the same for every visitor until the centres change.
+		v.Cacheable, v.DataVersion = true, version
+		query.Offset = (f.Page - 1) * counsellingPageSize
+		res := ix.Search(query)
+		d.Total = res.Total
+		d.Pages = (res.Total + counsellingPageSize - 1) / counsellingPageSize
+		for _, h := range res.Hits {
+			ch := counsellingHit{Hit: h}
+			if query.HasPlace {
+				ch.Distance = v.T("counselling.distance", "km", formatKm(v.Lang.Code, h.DistanceKm))
+			}
+			d.Hits = append(d.Hits, ch)
+		}
+		page := func(n int) string {
+			p := url.Values{}
+			for k, vs := range q {
+				if k != "seite" {
+					p[k] = vs
+				}
+			}
+			if n > 1 {
+				p.Set("seite", strconv.Itoa(n))
+			}
+			return "/" + v.Lang.Code + "/beratung?" + p.Encode()
+		}
+		if f.Page > 1 && f.Page <= d.Pages {
+			d.Prev = page(f.Page - 1)
+		}
+		if f.Page < d.Pages {
+			d.Next = page(f.Page + 1)
+		}
+	}
+	v.Data = d
+	return s.render(w, r, status, "counselling_finder", v)
+}
+
+func formatKm(lang string, km float64) string {
+	s := strconv.FormatFloat(km, 'f', 1, 64)
+	if lang != "en" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+type counsellingDay struct {
+	Name, Hours string
+	Today       bool
+}
+
+type counsellingDetail struct {
+	C          *counselling.Centre
+	Open       counselling.OpenState
+	OpenText   string
+	Week       []counsellingDay
+	Exceptions []string
+	Languages  []string
+	Booking    int
+	Online     int
+}
+
+var weekdayKeys = []string{"mo", "tu", "we", "th", "fr", "sa", "su"}
+
+// counsellingCentre is GET /{lang}/beratung/{slug}: the detail page.
+func (s *Server) counsellingCentre(w http.ResponseWriter, r *http.Request) error {
+	ix, err := s.counsellingIndex(r)
+	if err != nil {
+		return err
+	}
+	c, ok := ix.Centre(r.PathValue("slug"))
+	if !ok {
+		return errNotFound
+	}
+	if r.PathValue("slug") != c.Slug {
+		http.Redirect(w, r, "/"+langOf(r).Code+"/beratung/"+c.Slug, http.StatusMovedPermanently)
+		return nil
+	}
+	v := s.newView(r, c.Name)
+	now := s.Now().In(counselling.Berlin)
+	d := &counsellingDetail{C: c, Open: c.OpenAt(now), Booking: c.BookingCase(), Online: c.OnlineCase()}
+	at := func(t time.Time) string {
+		day := ""
+		if t.YearDay() != now.YearDay() || t.Year() != now.Year() {
+			day = v.T("counselling.day."+weekdayKeys[(int(t.Weekday())+6)%7]) + " "
+		}
+		return day + t.Format("15:04")
+	}
+	switch {
+	case d.Open.Open:
+		d.OpenText = v.T("counselling.open_until", "time", at(d.Open.Until))
+	case !d.Open.Next.IsZero():
+		d.OpenText = v.T("counselling.closed_next", "time", at(d.Open.Next))
+	default:
+		d.OpenText = v.T("counselling.closed")
+	}
+	today := (int(now.Weekday()) + 6) % 7
+	for i, k := range weekdayKeys {
+		h := counselling.FormatIntervals(c.Hours[i])
+		if h == "" {
+			h = v.T("counselling.closed_day")
+		}
+		d.Week = append(d.Week, counsellingDay{Name: v.T("counselling.day." + k), Hours: h, Today: i == today})
+	}
+	horizon := now.AddDate(0, 0, 60)
+	for _, e := range c.Exceptions {
+		if e.To.Before(now.Add(-24*time.Hour)) || e.From.After(horizon) {
+			continue
+		}
+		when := e.From.Format("02.01.2006")
+		if !e.To.Equal(e.From) {
+			when += "–" + e.To.Format("02.01.2006")
+		}
+		what := v.T("counselling.closed_day")
+		if !e.Closed {
+			what = counselling.FormatIntervals(e.Hours)
+		}
+		if e.Note != "" {
+			what += " (" + e.Note + ")"
+		}
+		d.Exceptions = append(d.Exceptions, when+": "+what)
+	}
+	for _, l := range c.Languages {
+		d.Languages = append(d.Languages, languageName(v.Lang.Code, l))
+	}
+	v.Desc = strings.Join(c.Offers, ", ")
+	v.Data = d
+	return s.render(w, r, http.StatusOK, "counselling_centre", v)
+}
+
+// counsellingComing is the page behind "Termin buchen" (Fall 1) and
+// "Online-Beratung" (Fall 4) until booking and online counselling are built.
+func (s *Server) counsellingComing(kind string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ix, err := s.counsellingIndex(r)
+		if err != nil {
+			return err
+		}
+		c, ok := ix.Centre(r.PathValue("slug"))
+		if !ok || (kind == "termin" && c.BookingCase() != counselling.BookOwn) || (kind == "online" && c.OnlineCase() != counselling.OnlineOwn) {
+			return errNotFound
+		}
+		v := s.newView(r, "")
+		v.Title = v.T("counselling.coming." + kind + ".title")
+		v.Data = c
+		return s.render(w, r, http.StatusOK, "counselling_coming", v)
+	}
+}
