@@ -389,3 +389,45 @@ func lastMail(t *testing.T, in *instance, to string) string {
 	t.Fatalf("no mail to %s", to)
 	return ""
 }
+
+// TestTeamCSV: counsellors come in as CSV: a dry run lists every row and
+// invites nobody, a row with a bad address or role stops the whole file,
+// the import invites each new address once (with a set-password link),
+// running it again skips those already in the team, and the export lists
+// the team.
+func TestTeamCSV(t *testing.T) {
+	in := start(t, testConfig(t))
+	twoOrganisations(t, in)
+	admin := signInOrgStaff(t, in, "admin-a@example.org", account.OrgAdmin, "org-a")
+	upload := func(content, action string) page {
+		form := admin.get("/de/intern/team")
+		return admin.postFile("/de/intern/team/import", form.csrf(t), "datei", "team.csv", []byte(content), "aktion", action)
+	}
+	team := func() int {
+		list, _ := in.DB.StaffOfOrg(context.Background(), "org-a")
+		return len(list)
+	}
+	before := team()
+	if p := upload("email;name;rolle\nkaputt;Kim;berater\nlea@example.org;Lea;chefin\n", "importieren"); p.status != 422 || team() != before {
+		t.Fatalf("bad rows: %d, team %d", p.status, team())
+	}
+	good := "email;name;rolle\nlea@example.org;Lea Lang;berater\nmo@example.org;Mo Meier;admin\n"
+	if p := upload(good, "probelauf"); p.status != 200 || team() != before || !strings.Contains(p.body, "Probelauf") {
+		t.Fatalf("dry run: %d, team %d", p.status, team())
+	}
+	if p := upload(good, "importieren"); p.status != 200 || team() != before+2 {
+		t.Fatalf("import: %d, team %d\n%s", p.status, team(), p.body)
+	}
+	if !strings.Contains(lastMail(t, in, "mo@example.org"), "/de/intern/passwort/") {
+		t.Fatal("no invitation with a set-password link")
+	}
+	if p := upload(good, "importieren"); p.status != 200 || team() != before+2 || !strings.Contains(p.body, "schon im Team") {
+		t.Fatalf("import again: %d, team %d", p.status, team())
+	}
+	if st, err := in.DB.FindStaffByEmail(context.Background(), "mo@example.org"); err != nil || st.Role != account.OrgAdmin || st.OrgID != "org-a" {
+		t.Fatalf("mo: %+v %v", st, err)
+	}
+	if status, body := admin.getBytes("/de/intern/team/export.csv"); status != 200 || !bytes.Contains(body, []byte("lea@example.org;Lea Lang;berater")) {
+		t.Fatalf("export: %d\n%s", status, body)
+	}
+}

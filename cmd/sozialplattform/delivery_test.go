@@ -121,11 +121,7 @@ func TestDeliveryArrivesExactlyOnceDespiteFaults(t *testing.T) {
 	b := newBrowser(t, in.base)
 	receipt := sendHzL(t, b)
 	id := receipt[strings.LastIndex(receipt, "/")+1:]
-	tr := in.Delivery.Transports["fitconnect"].(*standinTransport)
-	if _, err := tr.standin.Client(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	fc := in.FITConnectStandin()
+	fc := runningStandin(t, in)
 	fc.FailNext("POST /token", 0, 1)                           // down: connection dropped
 	fc.FailNext("POST /v2/submissions", 500, 1)                // an error creating it
 	fc.FailNext("PUT /v2/submissions/*/attachments/*", 503, 1) // an error halfway through the uploads
@@ -242,11 +238,7 @@ func TestRoutingAPIFirst(t *testing.T) {
 	b := newBrowser(t, in.base)
 	receipt := sendHzL(t, b)
 	id := receipt[strings.LastIndex(receipt, "/")+1:]
-	tr := in.Delivery.Transports["fitconnect"].(*standinTransport)
-	if _, err := tr.standin.Client(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	fc := in.FITConnectStandin()
+	fc := runningStandin(t, in)
 	routed, err := fc.NewDestination(standin.DestinationSpec{Name: "Sozialamt laut Routing-API", LeiKa: []string{hzl}})
 	if err != nil {
 		t.Fatal(err)
@@ -395,11 +387,7 @@ func TestFITConnectServeSubcommand(t *testing.T) {
 func TestTamperedDeliveryServiceIsRefused(t *testing.T) {
 	in := start(t, testConfig(t))
 	b := newBrowser(t, in.base)
-	tr := in.Delivery.Transports["fitconnect"].(*standinTransport)
-	if _, err := tr.standin.Client(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	fc := in.FITConnectStandin()
+	fc := runningStandin(t, in)
 	for _, c := range []struct {
 		name   string
 		tamper func(bool)
@@ -423,4 +411,15 @@ func TestTamperedDeliveryServiceIsRefused(t *testing.T) {
 			t.Fatalf("%s: once sound again: %v", c.name, err)
 		}
 	}
+}
+
+// runningStandin starts the embedded default's FIT-Connect stand-in (as
+// the first delivery would) and returns it.
+func runningStandin(t *testing.T, in *instance) *standin.Server {
+	t.Helper()
+	tr := in.Delivery.Transports["fitconnect"].(*standinTransport)
+	if _, err := tr.standin.Client(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return in.FITConnectStandin()
 }
