@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -88,6 +89,23 @@ type counsellingData struct {
 
 type langOption struct{ Code, Name string }
 
+// languageOptions are the filter's languages named and sorted in ui, made
+// once per language: naming them costs more than the whole search.
+func languageOptions(ui string) []langOption {
+	if o, ok := langOptionsCache.Load(ui); ok {
+		return o.([]langOption)
+	}
+	var out []langOption
+	for _, c := range counsellingLanguages {
+		out = append(out, langOption{c, languageName(ui, c)})
+	}
+	slices.SortFunc(out, func(a, b langOption) int { return strings.Compare(a.Name, b.Name) })
+	langOptionsCache.Store(ui, out)
+	return out
+}
+
+var langOptionsCache sync.Map
+
 func (s *Server) counsellingIndex(r *http.Request) (*counselling.Index, error) {
 	if s.Centres == nil {
 		return counselling.NewIndex(nil), nil
@@ -111,10 +129,7 @@ func (s *Server) counsellingFinder(w http.ResponseWriter, r *http.Request) error
 		Radius: strings.TrimSpace(q.Get("radius")), Arten: q["art"], Online: q.Get("online") != "", Page: 1}
 	d := &counsellingData{Form: f, Radii: radiusChoices, Types: counselling.Types,
 		Searched: len(q) > 0}
-	for _, c := range counsellingLanguages {
-		d.Languages = append(d.Languages, langOption{c, languageName(v.Lang.Code, c)})
-	}
-	slices.SortFunc(d.Languages, func(a, b langOption) int { return strings.Compare(a.Name, b.Name) })
+	d.Languages = languageOptions(v.Lang.Code)
 	bad := func(field, key string, args ...any) {
 		v.Errors = append(v.Errors, FieldMessage{Field: field, Message: v.T(key, args...)})
 	}
