@@ -162,7 +162,9 @@ func fillHzL(t *testing.T, axe string, js bool) {
 	press("weiter")
 
 	for _, ch := range hzlChapters[1 : len(hzlChapters)-1] {
-		if _, err := chromedp.Run(ctx, chromedp.WaitVisible("h1")); err != nil {
+		// A poll in the page rather than WaitVisible: a query by node can
+		// hang when the document was replaced just before.
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector("h1")`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 			t.Fatal(err)
 		}
 		check(ch)

@@ -413,7 +413,8 @@ func (m *Main) loadDemoData(ctx context.Context) error {
 	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
 		return err
 	}
-	text := "Demo-Zugang für /de/intern/anmelden (nur Entwicklungsbetrieb)\nE-Mail: admin@demo.sozialplattform.invalid\nPasswort: " + password + "\n"
+	text := "Demo-Zugang für /de/intern/anmelden (nur Entwicklungsbetrieb)\nE-Mail: admin@demo.sozialplattform.invalid\nPasswort: " + password + "\n" +
+		"Bei der ersten Anmeldung richten Sie eine Authenticator-App ein (QR-Code oder der angezeigte Schlüssel).\n"
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		return err
 	}
