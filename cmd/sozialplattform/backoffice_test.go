@@ -306,14 +306,29 @@ func TestCentreOnboarding(t *testing.T) {
 	visitor := newBrowser(t, in.base)
 	form := visitor.get("/de/beratung/fuer-beratungsstellen")
 	p := visitor.post("/de/beratung/fuer-beratungsstellen", url.Values{"csrf_token": {form.csrf(t)}, "stelle": {"Suchtberatung <Neu>"},
-		"traeger": {"Neuer Träger e. V."}, "name": {"Nora Neu"}, "email": {"kein-at"}})
-	if p.status != 422 || !strings.Contains(p.body, `value="Nora Neu"`) {
-		t.Fatalf("bad address: %d", p.status)
+		"traeger": {""}, "name": {"Nora Neu"}, "email": {"kein-at"}})
+	if p.status != 422 || !strings.Contains(p.body, `value="Nora Neu"`) || !strings.Contains(p.body, "Geben Sie den Träger der Beratungsstelle ein.") ||
+		!strings.Contains(p.body, "E-Mail-Adresse wie") {
+		t.Fatalf("bad address: %d\n%s", p.status, errorSummary(p.body))
 	}
 	p = visitor.post("/de/beratung/fuer-beratungsstellen", url.Values{"csrf_token": {form.csrf(t)}, "stelle": {"Suchtberatung <Neu>"},
 		"traeger": {"Neuer Träger e. V."}, "name": {"Nora Neu"}, "email": {"nora@neu.example"}})
 	if p.status != 200 {
 		t.Fatalf("request: %d\n%s", p.status, errorSummary(p.body))
+	}
+	// The form cannot be used to flood an address: after three requests
+	// within 72 hours it says so.
+	for i := 0; i < 3; i++ {
+		p = visitor.post("/de/beratung/fuer-beratungsstellen", url.Values{"csrf_token": {form.csrf(t)}, "stelle": {"X"},
+			"traeger": {"Y"}, "name": {"Z"}, "email": {"opfer@example.org"}})
+	}
+	if p.status != 200 {
+		t.Fatalf("third request: %d", p.status)
+	}
+	p = visitor.post("/de/beratung/fuer-beratungsstellen", url.Values{"csrf_token": {form.csrf(t)}, "stelle": {"X"},
+		"traeger": {"Y"}, "name": {"Z"}, "email": {"Opfer@example.org"}})
+	if p.status != 422 || !strings.Contains(p.body, "schon mehrere Links") {
+		t.Fatalf("fourth request: %d", p.status)
 	}
 	mail := lastMail(t, in, "nora@neu.example")
 	link := regexp.MustCompile(`https?://[^\s"<]+/beratung/fuer-beratungsstellen/bestaetigen/[A-Za-z0-9_-]+`).FindString(mail)

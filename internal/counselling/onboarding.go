@@ -28,6 +28,10 @@ const (
 // ConfirmLifetime is how long the confirmation link works.
 const ConfirmLifetime = 72 * time.Hour
 
+// MaxRequestsPerAddress bounds the requests (and so the mails) for one
+// address within ConfirmLifetime.
+const MaxRequestsPerAddress = 3
+
 // AccessRequest is a centre's request for access.
 type AccessRequest struct {
 	ID          string
@@ -48,6 +52,8 @@ type AccessRequest struct {
 // RequestStore keeps access requests.
 type RequestStore interface {
 	CreateAccessRequest(ctx context.Context, r *AccessRequest, tokenHash string, expires time.Time) error
+	// CountAccessRequests counts the requests for email made since.
+	CountAccessRequests(ctx context.Context, email string, since time.Time) (int, error)
 	// ConfirmAccessRequest confirms the unconfirmed request of the token,
 	// once; ErrNotFound for an unknown, used or expired token.
 	ConfirmAccessRequest(ctx context.Context, tokenHash string, now time.Time) (*AccessRequest, error)
@@ -98,6 +104,15 @@ func (r *AccessRequest) RequestProblems() []FieldError {
 func (o *Onboarding) Request(ctx context.Context, r *AccessRequest) (string, error) {
 	if p := r.RequestProblems(); len(p) > 0 {
 		return "", &ValidationError{p}
+	}
+	// The form sends a mail to whatever address is typed: a few a day per
+	// address, so it cannot be used to flood somebody's mailbox.
+	n, err := o.Store.CountAccessRequests(ctx, strings.ToLower(r.Email), o.Now().Add(-ConfirmLifetime))
+	if err != nil {
+		return "", err
+	}
+	if n >= MaxRequestsPerAddress {
+		return "", &ValidationError{[]FieldError{{Field: "zugang-email", Key: "counselling.request.error.too_many"}}}
 	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {

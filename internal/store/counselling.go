@@ -358,3 +358,10 @@ func (db *DB) DecideAccessRequest(ctx context.Context, id, status, by, orgID str
 	}
 	return nil
 }
+
+// CountAccessRequests implements counselling.RequestStore.
+func (db *DB) CountAccessRequests(ctx context.Context, email string, since time.Time) (int, error) {
+	var n int
+	err := db.QueryRow(ctx, db, `SELECT COUNT(*) FROM access_requests WHERE LOWER(email) = ? AND created_at >= ?`, email, Millis(since)).Scan(&n)
+	return n, err
+}
