@@ -133,17 +133,23 @@ func BenchmarkHzLChapter(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			lat := make([]time.Duration, 0, b.N)
-			for b.Loop() {
-				t0 := time.Now()
-				if code := c.run(); code != 200 {
-					b.Fatal(code)
-				}
-				lat = append(lat, time.Since(t0))
-			}
-			reportP99(b, lat)
+			measure(b, c.run)
 		})
 	}
+}
+
+// measure runs run (which answers an HTTP status) b.N times and reports
+// the 99th percentile of its latency.
+func measure(b *testing.B, run func() int) {
+	lat := make([]time.Duration, 0, b.N)
+	for b.Loop() {
+		t0 := time.Now()
+		if code := run(); code != 200 {
+			b.Fatal(code)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	reportP99(b, lat)
 }
 
 // reportP99 adds the 99th percentile of the measured latencies.
@@ -388,16 +394,6 @@ func BenchmarkCounsellingSearch20000(b *testing.B) {
 		{"page-cached", func() int { return get(path, false).Code }},
 		{"page-rendered", func() int { n++; return get(path+"&seite=1&r="+strconv.Itoa(n), true).Code }},
 	} {
-		b.Run(c.name, func(b *testing.B) {
-			lat := make([]time.Duration, 0, b.N)
-			for b.Loop() {
-				t0 := time.Now()
-				if code := c.run(); code != 200 {
-					b.Fatal(code)
-				}
-				lat = append(lat, time.Since(t0))
-			}
-			reportP99(b, lat)
-		})
+		b.Run(c.name, func(b *testing.B) { measure(b, c.run) })
 	}
 }

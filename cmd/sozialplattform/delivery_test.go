@@ -49,14 +49,7 @@ func TestDeliveryToTheLocalFITConnectService(t *testing.T) {
 	in := start(t, testConfig(t))
 	b := newBrowser(t, in.base)
 	receipt := sendHzL(t, b)
-	id := receipt[strings.LastIndex(receipt, "/")+1:]
-	if _, err := in.Queue.Drain(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	rec, err := in.DB.FindDelivery(t.Context(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, rec := deliveredBy(t, in, receipt)
 	if rec.Status != delivery.StatusConfirmed || rec.Transport != "fitconnect" || rec.Reference == "" || len(rec.Hashes) != 4 {
 		t.Fatalf("delivery: %+v", rec)
 	}
@@ -201,14 +194,7 @@ func TestDeliveryOverXTA(t *testing.T) {
 	}
 	b := newBrowser(t, in.base)
 	receipt := sendHzL(t, b)
-	id := receipt[strings.LastIndex(receipt, "/")+1:]
-	if _, err := in.Queue.Drain(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	rec, err := in.DB.FindDelivery(t.Context(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, rec := deliveredBy(t, in, receipt)
 	if rec.Status != delivery.StatusConfirmed || rec.Transport != "xta" || rec.Destination != address || !strings.HasPrefix(rec.Reference, "urn:de:xta:messageid:") || len(rec.Hashes) != 3 {
 		t.Fatalf("delivery: %+v", rec)
 	}
@@ -299,16 +285,12 @@ func TestPostkorbCopy(t *testing.T) {
 			extra = []string{"postkorb", "ja"}
 		}
 		receipt := sendHzL(t, b, extra...)
-		id := receipt[strings.LastIndex(receipt, "/")+1:]
 		if p := b.get(receipt); !strings.Contains(p.body, "in Ihren Postkorb") {
 			t.Fatal("the receipt does not say the PDFs go to the Postkorb")
 		}
-		if _, err := in.Queue.Drain(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		rec, err := in.DB.FindDelivery(t.Context(), id)
-		if err != nil || rec.Status != delivery.StatusConfirmed || rec.PostkorbReference == "" {
-			t.Fatalf("delivery: %+v %v", rec, err)
+		id, rec := deliveredBy(t, in, receipt)
+		if rec.Status != delivery.StatusConfirmed || rec.PostkorbReference == "" {
+			t.Fatalf("delivery: %+v", rec)
 		}
 		fc := in.FITConnectStandin()
 		var copy *standin.Received
@@ -422,4 +404,19 @@ func runningStandin(t *testing.T, in *instance) *standin.Server {
 		t.Fatal(err)
 	}
 	return in.FITConnectStandin()
+}
+
+// deliveredBy runs the background jobs after the application of receipt
+// was sent and returns its number and delivery record.
+func deliveredBy(t *testing.T, in *instance, receipt string) (string, *delivery.Record) {
+	t.Helper()
+	id := receipt[strings.LastIndex(receipt, "/")+1:]
+	if _, err := in.Queue.Drain(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := in.DB.FindDelivery(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id, rec
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/config"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
+	"github.com/sozialplattform/sozialplattform/internal/store"
 )
 
 const usage = `Sozialplattform – social-services portal in one binary.
@@ -45,6 +46,22 @@ runs the embedded default: demo data, mail catcher, no other service needed.
 // Version is set at build time with -ldflags "-X main.Version=…".
 var Version = "dev"
 
+// flagsDB parses a subcommand's flags (the serve flags), validates them and
+// opens the migrated database; the remaining arguments are returned.
+func flagsDB(ctx context.Context, name string, args []string, stderr io.Writer) (*store.DB, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := config.Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, helpOK(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	db, err := openDB(ctx, *cfg)
+	return db, fs.Args(), err
+}
+
 // Run dispatches a command line; main and the tests call it.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -65,16 +82,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return m.Serve(ctx)
 	case "migrate":
-		fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		cfg := config.Flags(fs)
-		if err := fs.Parse(args[1:]); err != nil {
-			return helpOK(err)
-		}
-		if err := cfg.Validate(); err != nil {
-			return err
-		}
-		db, err := openDB(ctx, *cfg)
+		db, _, err := flagsDB(ctx, "migrate", args[1:], stderr)
 		if err != nil {
 			return err
 		}

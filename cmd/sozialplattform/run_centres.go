@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
 
-	"github.com/sozialplattform/sozialplattform/internal/config"
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
 	"github.com/sozialplattform/sozialplattform/internal/geo"
 )
@@ -24,16 +22,7 @@ func runCentres(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil || n < 1 || n > 200_000 {
 		return fmt.Errorf("the number of centres must be between 1 and 200000, not %q", args[1])
 	}
-	fs := flag.NewFlagSet("centres synthetic", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg := config.Flags(fs)
-	if err := fs.Parse(args[2:]); err != nil {
-		return helpOK(err)
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	db, err := openDB(ctx, *cfg)
+	db, _, err := flagsDB(ctx, "centres synthetic", args[2:], stderr)
 	if err != nil {
 		return err
 	}

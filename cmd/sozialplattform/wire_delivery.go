@@ -67,13 +67,9 @@ type parcelBuilder struct {
 // Build makes the parcel: the application file (XML), the application as
 // the office reads it (PDF, in German) and every clean proof.
 func (b *parcelBuilder) Build(ctx context.Context, sub *application.Submission) (*delivery.Parcel, error) {
-	def, ok := b.forms[sub.LeiKa]
-	if !ok || def.Version != sub.Version {
-		return nil, fmt.Errorf("no form %s version %d", sub.LeiKa, sub.Version)
-	}
-	o, err := b.offices.FindOffice(ctx, sub.OfficeID)
+	def, o, err := b.formAndOffice(ctx, sub)
 	if err != nil {
-		return nil, fmt.Errorf("office: %w", err)
+		return nil, err
 	}
 	p := &delivery.Parcel{Submission: sub}
 	files, err := b.proofs(ctx, sub)
@@ -82,23 +78,18 @@ func (b *parcelBuilder) Build(ctx context.Context, sub *application.Submission) 
 	}
 	meta := xsozial.Meta{ID: sub.ID, LeiKa: sub.LeiKa, Version: sub.Version, OfficeID: sub.OfficeID, OfficeName: o.Name, ARS: sub.ARS,
 		SubmittedAt: sub.SubmittedAt, Lang: sub.Lang, PostkorbHandle: sub.OfficePostkorb()}
-	var names []application.FileName
 	for _, f := range files {
 		meta.Uploads = append(meta.Uploads, xsozial.Upload{ID: f.ID, Slot: f.Slot, Name: f.Name, MediaType: f.Type.MediaType(), SHA256: f.SHA256, Size: f.Size})
-		names = append(names, application.FileName{Slot: f.Slot, Name: f.Name})
 	}
 	var xml bytes.Buffer
 	if err := xsozial.Encode(&xml, def, sub.Answers, meta); err != nil {
 		return nil, err
 	}
 	p.Data = xml.Bytes()
-	tr := b.catalog.For(i18n.Languages[0])
-	texts := application.Texts(tr.T, b.services(sub.LeiKa), true)
-	var doc bytes.Buffer
-	if err := pdf.Render(&doc, application.Document(def, sub.Answers, "de", texts, sub.ID, o.Name, sub.SubmittedAt, names, def.UploadChapter())); err != nil {
+	pdfBytes, err := b.document(sub, def, o.Name, files, i18n.Languages[0])
+	if err != nil {
 		return nil, err
 	}
-	pdfBytes := doc.Bytes()
 	p.Parts = append(p.Parts, delivery.Part{ID: partID(sub.ID, "antrag.pdf"), Name: "antrag-" + sub.ID + ".pdf",
 		MediaType: "application/pdf", Purpose: "form", Size: int64(len(pdfBytes)), SHA256: sha256Hex(pdfBytes),
 		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(pdfBytes)), nil }})
@@ -141,14 +132,38 @@ func (b *parcelBuilder) proofs(ctx context.Context, sub *application.Submission)
 	return files, nil
 }
 
-// fileNames are the proofs as the application PDF lists them.
-func (b *parcelBuilder) fileNames(ctx context.Context, sub *application.Submission) ([]application.FileName, error) {
-	files, err := b.proofs(ctx, sub)
-	var names []application.FileName
+// formAndOffice are the form a submission was made with and its office.
+func (b *parcelBuilder) formAndOffice(ctx context.Context, sub *application.Submission) (*form.Definition, *office.Office, error) {
+	def, ok := b.forms[sub.LeiKa]
+	if !ok || def.Version != sub.Version {
+		return nil, nil, fmt.Errorf("no form %s version %d", sub.LeiKa, sub.Version)
+	}
+	o, err := b.offices.FindOffice(ctx, sub.OfficeID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("office: %w", err)
+	}
+	return def, o, nil
+}
+
+// document is the sent application as a PDF in lang (German for the
+// office, the person's language for their Postkorb), naming the proofs.
+func (b *parcelBuilder) document(sub *application.Submission, def *form.Definition, officeName string, files []upload.File, lang i18n.Lang) ([]byte, error) {
+	names := make([]application.FileName, 0, len(files))
 	for _, f := range files {
 		names = append(names, application.FileName{Slot: f.Slot, Name: f.Name})
 	}
-	return names, err
+	texts := application.Texts(b.catalog.For(lang).T, b.serviceTitle(sub.LeiKa, lang.Code), true)
+	var doc bytes.Buffer
+	err := pdf.Render(&doc, application.Document(def, sub.Answers, lang.Code, texts, sub.ID, officeName, sub.SubmittedAt, names, def.UploadChapter()))
+	return doc.Bytes(), err
+}
+
+// serviceTitle is the service's name in lang.
+func (b *parcelBuilder) serviceTitle(leika, lang string) string {
+	if svc, ok := b.cat.ByLeiKa(leika); ok {
+		return svc.View(lang).Title
+	}
+	return leika
 }
 
 // officeRouter finds the transport: first the FIT-Connect Routing API

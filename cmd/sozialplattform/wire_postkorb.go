@@ -63,12 +63,7 @@ func (p *postkorbSender) Deliver(ctx context.Context, sub *application.Submissio
 	if err != nil {
 		return "", err
 	}
-	def, ok := p.b.forms[sub.LeiKa]
-	svc, ok2 := p.b.cat.ByLeiKa(sub.LeiKa)
-	if !ok || !ok2 || def.Version != sub.Version {
-		return "", fmt.Errorf("no form %s version %d", sub.LeiKa, sub.Version)
-	}
-	o, err := p.b.offices.FindOffice(ctx, sub.OfficeID)
+	def, o, err := p.b.formAndOffice(ctx, sub)
 	if err != nil {
 		return "", err
 	}
@@ -77,16 +72,16 @@ func (p *postkorbSender) Deliver(ctx context.Context, sub *application.Submissio
 		lang = i18n.Languages[0]
 	}
 	tr := p.b.catalog.For(lang)
-	title := svc.View(lang.Code).Title
-	names, err := p.b.fileNames(ctx, sub)
+	title := p.b.serviceTitle(sub.LeiKa, lang.Code)
+	files, err := p.b.proofs(ctx, sub)
 	if err != nil {
 		return "", err
 	}
-	var doc, report bytes.Buffer
-	if err := pdf.Render(&doc, application.Document(def, sub.Answers, lang.Code, application.Texts(tr.T, title, true),
-		sub.ID, o.Name, sub.SubmittedAt, names, def.UploadChapter())); err != nil {
+	doc, err := p.b.document(sub, def, o.Name, files, lang)
+	if err != nil {
 		return "", err
 	}
+	var report bytes.Buffer
 	if err := pdf.Render(&report, application.Report(sub, lang.Code, tr.T, title, o.Name, rep)); err != nil {
 		return "", err
 	}
@@ -100,7 +95,7 @@ func (p *postkorbSender) Deliver(ctx context.Context, sub *application.Submissio
 	for _, f := range []struct {
 		part, name string
 		b          []byte
-	}{{"postkorb/antrag.pdf", "antrag-" + sub.ID + ".pdf", doc.Bytes()}, {"postkorb/bericht.pdf", "verarbeitungsbericht-" + sub.ID + ".pdf", report.Bytes()}} {
+	}{{"postkorb/antrag.pdf", "antrag-" + sub.ID + ".pdf", doc}, {"postkorb/bericht.pdf", "verarbeitungsbericht-" + sub.ID + ".pdf", report.Bytes()}} {
 		b := f.b
 		s.Attachments = append(s.Attachments, fitconnect.Attachment{ID: partID(sub.ID, f.part), Filename: f.name, MediaType: "application/pdf",
 			Purpose: "attachment", Size: int64(len(b)), Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }})

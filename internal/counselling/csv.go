@@ -88,9 +88,10 @@ func (e *Editor) ImportCentres(ctx context.Context, a Actor, orgID string, r io.
 		}
 		return strings.ToLower(strings.Join(strings.Fields(c.Name), " ")) + "|" + pc
 	}
-	known := map[string]*Centre{}
+	known, byID := map[string]*Centre{}, map[string]*Centre{}
 	for _, c := range existing {
 		known[key(c)] = c
+		byID[c.ID] = c
 	}
 	seen := map[string]int{}
 	byLine := map[int]int{}
@@ -110,7 +111,12 @@ func (e *Editor) ImportCentres(ctx context.Context, a Actor, orgID string, r io.
 		problems = append(problems, perr...)
 		ir := ImportRow{Line: row.Line, Name: text.Name, Action: "create"}
 		if c.ID != "" {
-			old, err := e.Store.FindCentre(ctx, c.ID)
+			// The organisation's own centres are at hand; only an ID from
+			// elsewhere needs the store, to tell foreign from unknown.
+			old, err := byID[c.ID], error(nil)
+			if old == nil {
+				old, err = e.Store.FindCentre(ctx, c.ID)
+			}
 			switch {
 			case errors.Is(err, ErrNotFound):
 				problems = append(problems, FieldError{Field: "id", Key: "counselling.error.csv_id_unknown"})

@@ -130,7 +130,10 @@ func (db *DB) SlugTaken(ctx context.Context, slug, exceptID string) (bool, error
 // SaveCentre implements counselling.EditorStore.
 func (db *DB) SaveCentre(ctx context.Context, c *counselling.Centre, audit counselling.AuditEntry) error {
 	return db.InTx(ctx, func(tx *sql.Tx) error {
-		return db.saveCentre(ctx, tx, c, &audit)
+		if err := db.saveCentre(ctx, tx, c); err != nil {
+			return err
+		}
+		return db.bumpAndAudit(ctx, tx, audit)
 	})
 }
 
@@ -139,15 +142,17 @@ func (db *DB) SaveCentre(ctx context.Context, c *counselling.Centre, audit couns
 func (db *DB) SaveCentres(ctx context.Context, cs []*counselling.Centre, audit counselling.AuditEntry) error {
 	return db.InTx(ctx, func(tx *sql.Tx) error {
 		for _, c := range cs {
-			if err := db.saveCentre(ctx, tx, c, nil); err != nil {
+			if err := db.saveCentre(ctx, tx, c); err != nil {
 				return err
 			}
 		}
-		return db.appendAudit(ctx, tx, audit)
+		// One version step for the whole import: every instance rebuilds
+		// its index once.
+		return db.bumpAndAudit(ctx, tx, audit)
 	})
 }
 
-func (db *DB) saveCentre(ctx context.Context, tx *sql.Tx, c *counselling.Centre, audit *counselling.AuditEntry) error {
+func (db *DB) saveCentre(ctx context.Context, tx *sql.Tx, c *counselling.Centre) error {
 	data, err := json.Marshal(docOf(c))
 	if err != nil {
 		return err
@@ -165,13 +170,16 @@ func (db *DB) saveCentre(ctx context.Context, tx *sql.Tx, c *counselling.Centre,
 		}
 		return err
 	}
+	return nil
+}
+
+// bumpAndAudit moves the directory's version on and logs the change, in
+// the transaction of the write.
+func (db *DB) bumpAndAudit(ctx context.Context, tx *sql.Tx, audit counselling.AuditEntry) error {
 	if _, err := db.Exec(ctx, tx, `UPDATE centres_version SET version = version + 1 WHERE id = 1`); err != nil {
 		return err
 	}
-	if audit != nil {
-		return db.appendAudit(ctx, tx, *audit)
-	}
-	return nil
+	return db.appendAudit(ctx, tx, audit)
 }
 
 // DeleteCentre implements counselling.EditorStore.
@@ -180,10 +188,7 @@ func (db *DB) DeleteCentre(ctx context.Context, id string, audit counselling.Aud
 		if _, err := db.Exec(ctx, tx, `DELETE FROM centres WHERE id = ?`, id); err != nil {
 			return err
 		}
-		if _, err := db.Exec(ctx, tx, `UPDATE centres_version SET version = version + 1 WHERE id = 1`); err != nil {
-			return err
-		}
-		return db.appendAudit(ctx, tx, audit)
+		return db.bumpAndAudit(ctx, tx, audit)
 	})
 }
 

@@ -22,10 +22,10 @@ func (db *DB) CreateStaff(ctx context.Context, s *account.Staff) error {
 
 const staffColumns = `id, email, display_name, role, password_hash, failed_logins, locked_until, created_at, last_login_at, org_id`
 
-func scanStaff(row *sql.Row) (*account.Staff, error) {
+func scanStaff(scan func(...any) error) (*account.Staff, error) {
 	var s account.Staff
 	var locked, created, last int64
-	err := row.Scan(&s.ID, &s.Email, &s.DisplayName, &s.Role, &s.PasswordHash, &s.FailedLogins, &locked, &created, &last, &s.OrgID)
+	err := scan(&s.ID, &s.Email, &s.DisplayName, &s.Role, &s.PasswordHash, &s.FailedLogins, &locked, &created, &last, &s.OrgID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, account.ErrNotFound
 	}
@@ -44,12 +44,12 @@ func scanStaff(row *sql.Row) (*account.Staff, error) {
 
 // FindStaffByEmail implements account.Store.
 func (db *DB) FindStaffByEmail(ctx context.Context, email string) (*account.Staff, error) {
-	return scanStaff(db.QueryRow(ctx, db, `SELECT `+staffColumns+` FROM staff_users WHERE email = ?`, email))
+	return scanStaff(db.QueryRow(ctx, db, `SELECT `+staffColumns+` FROM staff_users WHERE email = ?`, email).Scan)
 }
 
 // FindStaffByID implements account.Store.
 func (db *DB) FindStaffByID(ctx context.Context, id string) (*account.Staff, error) {
-	return scanStaff(db.QueryRow(ctx, db, `SELECT `+staffColumns+` FROM staff_users WHERE id = ?`, id))
+	return scanStaff(db.QueryRow(ctx, db, `SELECT `+staffColumns+` FROM staff_users WHERE id = ?`, id).Scan)
 }
 
 // RecordLoginFailure implements account.Store.

@@ -11,32 +11,20 @@ import (
 
 // StaffOfOrg implements account.TeamStore.
 func (db *DB) StaffOfOrg(ctx context.Context, orgID string) ([]*account.Staff, error) {
-	rows, err := db.Query(ctx, db, `SELECT id FROM staff_users WHERE org_id = ? ORDER BY display_name, id`, orgID)
+	rows, err := db.Query(ctx, db, `SELECT `+staffColumns+` FROM staff_users WHERE org_id = ? ORDER BY display_name, id`, orgID)
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
+	defer rows.Close()
+	var out []*account.Staff
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]*account.Staff, 0, len(ids))
-	for _, id := range ids {
-		st, err := db.FindStaffByID(ctx, id)
+		st, err := scanStaff(rows.Scan)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, st)
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // CreateToken implements account.TeamStore.

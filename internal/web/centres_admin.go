@@ -82,8 +82,8 @@ func (s *Server) centreFormView(r *http.Request, t counselling.CentreText, isNew
 		v.Title = v.T("staff.centre.new_title")
 	}
 	d := &centreFormData{Text: t, New: isNew, Slug: slug, Days: weekdayKeys, Types: counselling.Types}
-	if isNew && actorFrom(r).Role == counselling.RoleSystemAdmin {
-		orgs, err := s.CentreEditor.Store.Organisations(r.Context())
+	if isNew {
+		orgs, err := s.orgChoices(r)
 		if err != nil {
 			return nil, err
 		}
@@ -229,13 +229,11 @@ func (s *Server) centreImportView(r *http.Request, rep *counselling.ImportReport
 	v := s.newView(r, "")
 	v.Title = v.T("staff.centres.import_title")
 	d := map[string]any{"Report": rep, "Columns": strings.Join(counselling.CSVColumns, ";")}
-	if actorFrom(r).Role == counselling.RoleSystemAdmin {
-		orgs, err := s.CentreEditor.Store.Organisations(r.Context())
-		if err != nil {
-			return nil, err
-		}
-		d["Orgs"] = orgs
+	orgs, err := s.orgChoices(r)
+	if err != nil {
+		return nil, err
 	}
+	d["Orgs"] = orgs
 	v.Data = d
 	return v, nil
 }
@@ -243,6 +241,26 @@ func (s *Server) centreImportView(r *http.Request, rep *counselling.ImportReport
 // maxCentresCSV bounds an uploaded CSV file (csvio refuses larger ones
 // with a message too; this stops reading early).
 const maxCentresCSV = 5 << 20
+
+// readUpload reads the form's file (at most maxCentresCSV+1 bytes, so csvio
+// sees that it is too large); http.ErrMissingFile if none was chosen.
+func readUpload(r *http.Request, field string) ([]byte, error) {
+	f, _, err := r.FormFile(field)
+	if err != nil {
+		return nil, http.ErrMissingFile
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxCentresCSV+1))
+}
+
+// orgChoices are the organisations a system administrator chooses from
+// (nil for everyone else, who acts for their own).
+func (s *Server) orgChoices(r *http.Request) ([]counselling.Organisation, error) {
+	if actorFrom(r).Role != counselling.RoleSystemAdmin {
+		return nil, nil
+	}
+	return s.CentreEditor.Store.Organisations(r.Context())
+}
 
 func (s *Server) centresImport(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(r)
@@ -257,12 +275,10 @@ func (s *Server) centresImport(w http.ResponseWriter, r *http.Request) error {
 		v.Errors = append(v.Errors, FieldMessage{Field: field, Message: msg})
 		return s.render(w, r, http.StatusUnprocessableEntity, "staff_centres_import", v)
 	}
-	f, _, err := r.FormFile("datei")
-	if err != nil {
+	data, err := readUpload(r, "datei")
+	if errors.Is(err, http.ErrMissingFile) {
 		return fail("datei", v.T("staff.centres.import_no_file"))
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxCentresCSV+1))
 	if err != nil {
 		return err
 	}

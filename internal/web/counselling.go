@@ -107,10 +107,8 @@ func languageOptions(ui string) []langOption {
 var langOptionsCache sync.Map
 
 func (s *Server) counsellingIndex(r *http.Request) (*counselling.Index, error) {
-	if s.Centres == nil {
-		return counselling.NewIndex(nil), nil
-	}
-	return s.Centres.Index(r.Context())
+	ix, _, err := s.counsellingIndexVersion(r)
+	return ix, err
 }
 
 func (s *Server) counsellingIndexVersion(r *http.Request) (*counselling.Index, int64, error) {

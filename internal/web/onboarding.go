@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 
@@ -140,23 +139,15 @@ func (s *Server) invite(r *http.Request, actor *account.Staff, email, name strin
 
 func (s *Server) teamPage(w http.ResponseWriter, r *http.Request, status int, errs []FieldMessage, report any) error {
 	st := staffFrom(r)
-	orgID := st.OrgID
-	if st.Role == account.SystemAdmin {
-		orgID = r.URL.Query().Get("organisation")
-		if orgID == "" {
-			orgID = r.PostForm.Get("organisation")
-		}
-	}
+	orgID := teamOrg(r, st)
 	v := s.newView(r, "")
 	v.Title = v.T("staff.team.title")
 	d := map[string]any{"OrgID": orgID, "Report": report, "Flash": r.URL.Query().Get("ok"), "Form": r.PostForm}
-	if st.Role == account.SystemAdmin {
-		orgs, err := s.CentreEditor.Store.Organisations(r.Context())
-		if err != nil {
-			return err
-		}
-		d["Orgs"] = orgs
+	orgs, err := s.orgChoices(r)
+	if err != nil {
+		return err
 	}
+	d["Orgs"] = orgs
 	if orgID != "" {
 		team, err := s.Accounts.Team(r.Context(), st, orgID)
 		if errors.Is(err, account.ErrForbidden) {
@@ -187,10 +178,7 @@ func (s *Server) orgName(r *http.Request, id string) string {
 
 func (s *Server) teamInvite(w http.ResponseWriter, r *http.Request) error {
 	st := staffFrom(r)
-	orgID := st.OrgID
-	if st.Role == account.SystemAdmin {
-		orgID = r.PostForm.Get("organisation")
-	}
+	orgID := teamOrg(r, st)
 	role := account.Counsellor
 	if r.PostForm.Get("rolle") == "admin" {
 		role = account.OrgAdmin
@@ -216,6 +204,15 @@ func (s *Server) teamInvite(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// teamOrg is the organisation a team page is about: the staff member's
+// own; a system administrator names it (query or form).
+func teamOrg(r *http.Request, st *account.Staff) string {
+	if st.Role == account.SystemAdmin {
+		return r.FormValue("organisation")
+	}
+	return st.OrgID
+}
+
 // teamRow is one counsellor of a CSV import.
 type teamRow struct {
 	Line            int
@@ -231,10 +228,7 @@ type teamRow struct {
 // run again.
 func (s *Server) teamImport(w http.ResponseWriter, r *http.Request) error {
 	st := staffFrom(r)
-	orgID := st.OrgID
-	if st.Role == account.SystemAdmin {
-		orgID = r.FormValue("organisation")
-	}
+	orgID := teamOrg(r, st)
 	team, err := s.Accounts.Team(r.Context(), st, orgID)
 	if errors.Is(err, account.ErrForbidden) {
 		return errForbidden
@@ -243,12 +237,10 @@ func (s *Server) teamImport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := s.newView(r, "")
-	f, _, err := r.FormFile("datei")
-	if err != nil {
+	data, err := readUpload(r, "datei")
+	if errors.Is(err, http.ErrMissingFile) {
 		return s.teamPage(w, r, http.StatusUnprocessableEntity, []FieldMessage{{Field: "team-datei", Message: v.T("staff.centres.import_no_file")}}, nil)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxCentresCSV+1))
 	if err != nil {
 		return err
 	}
@@ -315,10 +307,7 @@ func (s *Server) teamImport(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) teamExport(w http.ResponseWriter, r *http.Request) error {
 	st := staffFrom(r)
-	orgID := st.OrgID
-	if st.Role == account.SystemAdmin {
-		orgID = r.URL.Query().Get("organisation")
-	}
+	orgID := teamOrg(r, st)
 	team, err := s.Accounts.Team(r.Context(), st, orgID)
 	if errors.Is(err, account.ErrForbidden) {
 		return errForbidden

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sozialplattform/sozialplattform/internal/account"
+	"github.com/sozialplattform/sozialplattform/internal/counselling"
 	"github.com/sozialplattform/sozialplattform/internal/retention"
 	"github.com/sozialplattform/sozialplattform/internal/session"
 )
@@ -96,7 +97,7 @@ func (s *Server) staffHome(w http.ResponseWriter, r *http.Request) error {
 	}
 	a := actorFrom(r)
 	v.Data = map[string]any{"Rules": retention.Rules, "Runs": runs, "MailCatcher": s.Config.DevMailCatcher, "SecondFactor": sf,
-		"Centres": a.CanEditCentres(), "Requests": a.Role == "system-admin"}
+		"Centres": a.CanEditCentres(), "Requests": a.Role == counselling.RoleSystemAdmin}
 	return s.render(w, r, http.StatusOK, "staff_home", v)
 }
 
