@@ -388,3 +388,24 @@ func FormFiles() (map[string][]byte, error) {
 	}
 	return out, nil
 }
+
+// ListItem is a service in a list, in the reader's language where there is
+// a text in it, with the address of its page.
+type ListItem struct {
+	*Service
+	Title, Summary, Lang, Href string
+}
+
+// List is the catalogue's services that keep accepts (all if nil) in
+// catalogue order, for lang.
+func (c *Catalogue) List(lang string, keep func(*Service) bool) []ListItem {
+	var out []ListItem
+	for _, svc := range c.Services {
+		if keep != nil && !keep(svc) {
+			continue
+		}
+		v := svc.View(lang)
+		out = append(out, ListItem{Service: svc, Title: v.Title, Summary: v.Summary, Lang: v.Lang, Href: "/" + lang + "/leistungen/" + svc.Slug})
+	}
+	return out
+}

@@ -25,7 +25,6 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/config"
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
 	"github.com/sozialplattform/sozialplattform/internal/delivery"
-	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/fitconnect/standin"
 	"github.com/sozialplattform/sozialplattform/internal/form"
 	"github.com/sozialplattform/sozialplattform/internal/geo"
@@ -35,10 +34,8 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/office"
 	"github.com/sozialplattform/sozialplattform/internal/retention"
 	"github.com/sozialplattform/sozialplattform/internal/search"
-	"github.com/sozialplattform/sozialplattform/internal/session"
 	"github.com/sozialplattform/sozialplattform/internal/store"
 	"github.com/sozialplattform/sozialplattform/internal/upload"
-	"github.com/sozialplattform/sozialplattform/internal/web"
 	xtastandin "github.com/sozialplattform/sozialplattform/internal/xta/standin"
 )
 
@@ -51,7 +48,7 @@ type Main struct {
 	Accounts    *account.Service
 	MailService *mail.Service
 	Queue       *job.Queue
-	Web         *web.Server
+	Web         *webLayer
 	Catcher     *mail.Catcher // dev only
 	Places      *geo.Directory
 	TestIdP     *testidp.IdP // the built-in stand-in for BundID, if on
@@ -216,27 +213,17 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *Main,
 	reg.MustRegister(jobs)
 	m.Queue.OnResult = func(kind, outcome string) { jobs.WithLabelValues(kind, outcome).Inc() }
 
-	m.Web = &web.Server{
-		Config: web.Config{Production: cfg.Production(), BaseURL: cfg.BaseURL, OperatorEmail: cfg.OperatorEmail,
-			MetricsToken: cfg.MetricsToken, DevMailCatcher: m.Catcher != nil, CSRFKey: csrfKey, Version: Version},
-		Log: m.Log, Catalog: catalog, Content: lib, Accounts: m.Accounts, Mail: m.MailService, Store: m.DB,
-		Catalogue: cat, Places: places, Offices: &office.Finder{Store: m.DB}, Search: searchIndex(cat, lib),
-		OfficeStore: m.DB, OfficeEditor: &office.Editor{Store: m.DB, Now: m.DB.Now},
-		BundID: sp, IdPOrigin: idpOrigin, SAMLSessions: m.DB, Drafts: &draft.Service{Store: m.DB, Now: m.DB.Now},
-		Forms: forms, Delivery: m.DB, Submissions: m.DB, Uploads: uploads, Deliveries: m.DB,
-		Centres: &counselling.Directory{Store: m.DB}, CentreEditor: &counselling.Editor{Store: m.DB, Places: places, Now: m.DB.Now}, CentreBulk: m.DB, Onboarding: &counselling.Onboarding{Store: m.DB, Now: m.DB.Now},
-		Sessions: &session.Manager{Store: m.DB, Now: m.DB.Now, Secure: cfg.Production()},
-		Ready:    m.ready, Now: m.DB.Now, Registry: reg,
-	}
+	var testIdP http.Handler
 	if idp != nil {
 		m.TestIdP = idp
-		m.Web.TestIdP = idp.Handler()
+		testIdP = idp.Handler()
 	}
 	if err := m.wireDeliveries(ctx, forms, cat, catalog, uploads); err != nil {
 		m.Close()
 		return nil, fmt.Errorf("delivery: %w", err)
 	}
-	if err := m.Web.Init(); err != nil {
+	if err := m.wireWeb(webParts{catalog: catalog, library: lib, catalogue: cat, forms: forms, uploads: uploads,
+		bundID: sp, testIdP: testIdP, idpOrigin: idpOrigin, csrfKey: csrfKey, registry: reg}); err != nil {
 		m.Close()
 		return nil, err
 	}

@@ -30,7 +30,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/office"
 	"github.com/sozialplattform/sozialplattform/internal/pdf"
 	"github.com/sozialplattform/sozialplattform/internal/upload"
-	"github.com/sozialplattform/sozialplattform/internal/web"
+	"github.com/sozialplattform/sozialplattform/internal/web/devpages"
 	"github.com/sozialplattform/sozialplattform/internal/xsozial"
 )
 
@@ -438,12 +438,6 @@ func (m *Main) wireDeliveries(ctx context.Context, forms map[string]*form.Defini
 		}
 	case !cfg.Production():
 		link := &fitConnectStandin{m: m}
-		m.Web.DevFITConnect = func() web.DevOffice {
-			if s := m.FITConnectStandin(); s != nil {
-				return devOffice{s}
-			}
-			return nil
-		}
 		router.routing = link
 		svc.Transports["fitconnect"] = &standinTransport{fitConnectTransport: &fitConnectTransport{link: link, services: services}, standin: link, cat: cat}
 		var leika []string
@@ -466,12 +460,7 @@ func (m *Main) wireDeliveries(ctx context.Context, forms map[string]*form.Defini
 		return nil
 	}
 	m.Delivery = svc
-	m.Web.PostkorbCopies = svc.Postkorb != nil
 	m.wireDelivery(svc)
-	m.Web.OnSubmit = func(ctx context.Context, id string) {
-		// Delivered right away; the periodic scan catches what this misses.
-		_ = m.Queue.Enqueue(ctx, deliverJob, id, job.Unique("deliver:"+id+":now"))
-	}
 	return nil
 }
 
@@ -500,10 +489,19 @@ func certPool(file string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// devOffice is the stand-in as the office page reads it.
-type devOffice struct{ *standin.Server }
+// devOffice is the embedded default's stand-in as the demo offices' page
+// reads it (nil before the stand-in runs, or with a real service).
+func (m *Main) devOffice() devpages.DevOffice {
+	if s := m.FITConnectStandin(); s != nil {
+		return devOfficeView{s}
+	}
+	return nil
+}
 
-func (d devOffice) Received(id string) ([]standin.Received, error) {
+// devOfficeView is the stand-in as the office page reads it.
+type devOfficeView struct{ *standin.Server }
+
+func (d devOfficeView) Received(id string) ([]standin.Received, error) {
 	return d.Collect(id, d.DestinationKey(id))
 }
 

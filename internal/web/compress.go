@@ -12,7 +12,7 @@ import (
 )
 
 // negotiateEncoding picks brotli, then gzip, from Accept-Encoding.
-func negotiateEncoding(r *http.Request) string {
+func NegotiateEncoding(r *http.Request) string {
 	ae := r.Header.Get("Accept-Encoding")
 	if ae == "" {
 		return ""
@@ -54,7 +54,7 @@ func writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) 
 	h.Add("Vary", "Accept-Encoding")
 	enc := ""
 	if len(body) > 860 {
-		enc = negotiateEncoding(r)
+		enc = NegotiateEncoding(r)
 	}
 	if enc == "" {
 		h.Set("Content-Length", strconv.Itoa(len(body)))
@@ -92,7 +92,7 @@ func writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) 
 // precompressed picks the variant of a body compressed ahead of time that the
 // client accepts, and sets Content-Encoding for it.
 func precompressed(h http.Header, r *http.Request, plain, gz, br []byte) []byte {
-	switch negotiateEncoding(r) {
+	switch NegotiateEncoding(r) {
 	case "br":
 		h.Set("Content-Encoding", "br")
 		return br

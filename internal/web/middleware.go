@@ -14,11 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
-	"github.com/sozialplattform/sozialplattform/internal/office"
 	"github.com/sozialplattform/sozialplattform/internal/session"
-	"github.com/sozialplattform/sozialplattform/internal/upload"
 )
 
 type ctxKey int
@@ -28,13 +25,26 @@ const (
 	ctxRoute
 	ctxCSRF
 	ctxStaff
+	ctxCitizen
 	ctxRequestID
 )
 
 // routeInfo is filled in by the innermost handler so that the outer logging
 // and metrics middleware know the route pattern (never the raw path, which
-// may contain personal data).
-type routeInfo struct{ pattern string }
+// may contain personal data). route is the registered route the request
+// will reach, found before any middleware reads the body.
+type routeInfo struct {
+	pattern string
+	route   *route
+}
+
+// routeFrom is the route of a request that passed observe.
+func routeFrom(r *http.Request) *route {
+	if ri, ok := r.Context().Value(ctxRoute).(*routeInfo); ok && ri.route != nil {
+		return ri.route
+	}
+	return &noRoute
+}
 
 // statusWriter records the status code and size.
 type statusWriter struct {
@@ -64,10 +74,10 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // observe logs one line per request and records metrics. The log line holds
 // the route pattern, method, status, duration and a request ID: no path, no
 // query, no IP address, no user agent, no cookie.
-func (s *Server) observe(next http.Handler) http.Handler {
+func (s *Site) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &routeInfo{}
+		ri := &routeInfo{route: s.routeOf(r)}
 		id := newRequestID()
 		ctx := context.WithValue(r.Context(), ctxRoute, ri)
 		ctx = context.WithValue(ctx, ctxRequestID, id)
@@ -101,7 +111,8 @@ func newRequestID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func requestID(r *http.Request) string {
+// RequestID is the request's ID, for log lines and the error page.
+func RequestID(r *http.Request) string {
 	id, _ := r.Context().Value(ctxRequestID).(string)
 	return id
 }
@@ -113,15 +124,15 @@ func setRoute(r *http.Request, pattern string) {
 }
 
 // recoverPanics turns a panic into a logged error and a 500 page.
-func (s *Server) recoverPanics(next http.Handler) http.Handler {
+func (s *Site) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.Log.Error("panic", "request_id", requestID(r), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				s.serveError(w, r, errors.New("panic"))
+				s.Log.Error("panic", "request_id", RequestID(r), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				s.ServeError(w, r, errors.New("panic"))
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -130,7 +141,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 
 // securityHeaders sets a strict Content-Security-Policy (no inline script or
 // style) and the other protective headers on every response.
-func (s *Server) securityHeaders(next http.Handler) http.Handler {
+func (s *Site) securityHeaders(next http.Handler) http.Handler {
 	formAction := "form-action 'self'"
 	if s.IdPOrigin != "" {
 		formAction += " " + s.IdPOrigin // the sign-in form posts to BundID
@@ -157,17 +168,13 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 }
 
 // limitBody caps every request body; a handler reading more gets an error
-// that it turns into a 413 page.
-func limitBody(next http.Handler) http.Handler {
+// that it turns into a 413 page. A route may allow more (BodyLimit); a
+// streamed upload's only when it is one.
+func (s *Site) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(MaxBodyBytes)
-		if strings.HasSuffix(r.URL.Path, "/intern/stellen/import") {
-			limit = office.MaxImportBytes + MaxBodyBytes // the file plus the form around it
-		}
-		if streamsUpload(r) {
-			// The whole budget of an application, plus the form around it;
-			// the upload service enforces the remaining budget exactly.
-			limit = upload.MaxTotal + MaxBodyBytes
+		if rt := routeFrom(r); rt.bodyLimit > 0 && (!rt.streams || streamsUpload(r)) {
+			limit = rt.bodyLimit
 		}
 		if r.ContentLength > limit {
 			// Refuse before reading anything.
@@ -180,7 +187,7 @@ func limitBody(next http.Handler) http.Handler {
 }
 
 // loadSession attaches the session (if any) and the signed-in staff member.
-func (s *Server) loadSession(next http.Handler) http.Handler {
+func (s *Site) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
 			next.ServeHTTP(w, r)
@@ -188,34 +195,41 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 		}
 		sess, err := s.Sessions.Load(r)
 		if err != nil {
-			s.serveError(w, r, err)
+			s.ServeError(w, r, err)
 			return
 		}
 		ctx := session.NewContext(r.Context(), sess)
-		if id := sess.StaffID(); id != "" && sess.Kind() == session.Staff {
-			st, err := s.Accounts.Store.FindStaffByID(r.Context(), id)
-			if err == nil {
-				ctx = context.WithValue(ctx, ctxStaff, st)
-			} else if !errors.Is(err, account.ErrNotFound) {
-				s.serveError(w, r, err)
+		if id := sess.StaffID(); id != "" && sess.Kind() == session.Staff && s.StaffOf != nil {
+			st, err := s.StaffOf(r.Context(), id)
+			if err != nil {
+				s.ServeError(w, r, err)
 				return
+			}
+			if st != nil {
+				ctx = context.WithValue(ctx, ctxStaff, st)
+			}
+		}
+		if sess.Kind() == session.Citizen && s.CitizenOf != nil {
+			if id := s.CitizenOf(sess); id != nil {
+				ctx = context.WithValue(ctx, ctxCitizen, id)
 			}
 		}
 		r = r.WithContext(ctx)
 		// A stored session's idle deadline moves forward at most once a minute.
 		if sess.Stored() {
 			if err := s.Sessions.Save(r.Context(), w, sess); err != nil {
-				s.Log.Error("refresh session", "request_id", requestID(r), "error", err)
+				s.Log.Error("refresh session", "request_id", RequestID(r), "error", err)
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-func staffFrom(r *http.Request) *account.Staff {
-	st, _ := r.Context().Value(ctxStaff).(*account.Staff)
-	return st
-}
+// StaffOf is the signed-in staff member as Site.StaffOf loaded it, or nil.
+func StaffOf(r *http.Request) any { return r.Context().Value(ctxStaff) }
+
+// CitizenOf is the signed-in citizen as Site.CitizenOf read it, or nil.
+func CitizenOf(r *http.Request) any { return r.Context().Value(ctxCitizen) }
 
 // CSRF protection: a signed double-submit token. The browser gets a random
 // cookie; forms carry HMAC(key, cookie). An attacker can neither read the
@@ -224,29 +238,31 @@ func staffFrom(r *http.Request) *account.Staff {
 // is a second, independent layer.
 const csrfField = "csrf_token"
 
-var errCSRF = &httpError{status: http.StatusForbidden, key: "error.csrf"}
+// ErrCSRF is the answer to a form without a valid token.
+var ErrCSRF = &httpError{status: http.StatusForbidden, key: "error.csrf"}
 
-func (s *Server) csrfCookieName() string {
+// CSRFCookieName is the name of the cookie the form token is bound to.
+func (s *Site) CSRFCookieName() string {
 	if s.Config.Production {
 		return "__Host-sp_csrf"
 	}
 	return "sp_csrf"
 }
 
-func (s *Server) csrfSign(cookie string) string {
+func (s *Site) csrfSign(cookie string) string {
 	m := hmac.New(sha256.New, s.Config.CSRFKey)
 	m.Write([]byte(cookie))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-func (s *Server) csrf(next http.Handler) http.Handler {
+func (s *Site) csrf(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
 			next.ServeHTTP(w, r)
 			return
 		}
 		st := &csrfState{s: s, w: w}
-		if c, err := r.Cookie(s.csrfCookieName()); err == nil && len(c.Value) == 43 {
+		if c, err := r.Cookie(s.CSRFCookieName()); err == nil && len(c.Value) == 43 {
 			st.cookie = c.Value
 		}
 		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions
@@ -268,21 +284,21 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 			}
 			if err := parse(); err != nil {
 				if errors.As(err, &mbe) {
-					s.serveError(w, r, errTooLarge)
+					s.ServeError(w, r, ErrTooLarge)
 					return
 				}
-				s.serveError(w, r, errBadRequest)
+				s.ServeError(w, r, ErrBadRequest)
 				return
 			}
-			if !tokenFree(r) {
+			if !routeFrom(r).noToken {
 				// Scripts may send the token in a header instead.
 				sent := r.PostForm.Get(csrfField)
 				if sent == "" {
 					sent = r.Header.Get("X-CSRF-Token")
 				}
 				if st.cookie == "" || !hmac.Equal([]byte(sent), []byte(s.csrfSign(st.cookie))) {
-					s.Log.Warn("csrf check failed", "request_id", requestID(r), "had_cookie", st.cookie != "")
-					s.serveError(w, r, errCSRF)
+					s.Log.Warn("csrf check failed", "request_id", RequestID(r), "had_cookie", st.cookie != "")
+					s.ServeError(w, r, ErrCSRF)
 					return
 				}
 			}
@@ -291,28 +307,11 @@ func (s *Server) csrf(next http.Handler) http.Handler {
 	})
 }
 
-// tokenFree reports whether a form may be posted without a token. Only the
-// anonymous feedback form on every page: it changes no one's data and needs no
-// session, so a forged post could do nothing a direct post cannot. Cross-site
-// posts to it are still refused by http.CrossOriginProtection. Without a token
-// every public page is the same for every visitor and can be served from the
-// page cache (pagecache.go).
-func tokenFree(r *http.Request) bool {
-	if r.Method == http.MethodPost && (r.URL.Path == "/saml/acs" || r.URL.Path == "/saml/slo") {
-		return true // see Server.acs and Server.slo: signed SAML messages
-	}
-	if strings.HasPrefix(r.URL.Path, "/testidp/") {
-		return true // the test IdP stands in for another site with its own protections
-	}
-	_, rest, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	return ok && r.Method == http.MethodPost && rest == "feedback"
-}
-
 // csrfState hands out the form token on first use and only then sets the
 // cookie it is bound to, so a page without a form sets no cookie and stays
 // cacheable.
 type csrfState struct {
-	s      *Server
+	s      *Site
 	w      http.ResponseWriter
 	cookie string
 	used   bool
@@ -324,7 +323,7 @@ func (c *csrfState) token() string {
 		b := make([]byte, 32)
 		rand.Read(b)
 		c.cookie = base64.RawURLEncoding.EncodeToString(b)
-		http.SetCookie(c.w, &http.Cookie{Name: c.s.csrfCookieName(), Value: c.cookie, Path: "/", HttpOnly: true,
+		http.SetCookie(c.w, &http.Cookie{Name: c.s.CSRFCookieName(), Value: c.cookie, Path: "/", HttpOnly: true,
 			Secure: c.s.Config.Production, SameSite: http.SameSiteLaxMode})
 	}
 	return c.s.csrfSign(c.cookie)
@@ -335,10 +334,14 @@ func (c *csrfState) valid(sent string) bool {
 	return c != nil && c.cookie != "" && hmac.Equal([]byte(sent), []byte(c.s.csrfSign(c.cookie)))
 }
 
-// streamsUpload reports whether a request is an application's file upload,
-// which is read as a stream by its handler (applyupload.go).
+// CSRFValid checks the token a streamed upload sent as the first part of its
+// body (see StreamsUpload).
+func CSRFValid(r *http.Request, sent string) bool { return csrfFrom(r).valid(sent) }
+
+// streamsUpload reports whether a request is a file upload its handler reads
+// as a stream (a route marked StreamsUpload).
 func streamsUpload(r *http.Request) bool {
-	return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, uploadPathSuffix) &&
+	return r.Method == http.MethodPost && routeFrom(r).streams &&
 		strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
 }
 
@@ -347,23 +350,23 @@ func csrfFrom(r *http.Request) *csrfState {
 	return st
 }
 
-// handlerFunc is a handler that returns an error; serveError maps it to a page.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+// HandlerFunc is a handler that returns an error; ServeError maps it to a page.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // langPage runs h for a page of language l and maps its error to a page.
-func (s *Server) langPage(l i18n.Lang, pattern string, h handlerFunc) http.Handler {
+func (s *Site) langPage(l i18n.Lang, pattern string, h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setRoute(r, pattern)
 		r = r.WithContext(context.WithValue(r.Context(), ctxLang, l))
 		if err := h(w, r); err != nil {
-			s.serveError(w, r, err)
+			s.ServeError(w, r, err)
 		}
 	})
 }
 
 // notFound answers every unknown address with the 404 page, in the language
 // of the path's first segment if that is one, else the negotiated language.
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+func (s *Site) notFound(w http.ResponseWriter, r *http.Request) {
 	setRoute(r, "unmatched")
 	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	l, ok := i18n.Lookup(first)
@@ -371,10 +374,11 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		l = i18n.Negotiate(r, langCookie)
 	}
 	r = r.WithContext(context.WithValue(r.Context(), ctxLang, l))
-	s.serveError(w, r, errNotFound)
+	s.ServeError(w, r, ErrNotFound)
 }
 
-func langOf(r *http.Request) i18n.Lang {
+// Lang is the language of the page being served.
+func Lang(r *http.Request) i18n.Lang {
 	if l, ok := r.Context().Value(ctxLang).(i18n.Lang); ok {
 		return l
 	}
@@ -385,7 +389,7 @@ func langOf(r *http.Request) i18n.Lang {
 // pathAfterLang is the request path without its language prefix.
 func pathAfterLang(r *http.Request) string {
 	p := r.URL.Path
-	l := langOf(r)
+	l := Lang(r)
 	if rest, ok := strings.CutPrefix(p, "/"+l.Code); ok && (rest == "" || rest[0] == '/') {
 		if rest == "" {
 			return "/"
@@ -395,14 +399,18 @@ func pathAfterLang(r *http.Request) string {
 	return "/"
 }
 
-// requireStaff lets only signed-in staff through; others go to the sign-in.
-func (s *Server) requireStaff(h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if staffFrom(r) == nil {
-			http.Redirect(w, r, "/"+langOf(r).Code+"/intern/anmelden", http.StatusSeeOther)
-			return nil
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		return h(w, r)
+// LangFromCode is the language a code names (a SAML RelayState), German
+// otherwise.
+func LangFromCode(code string) i18n.Lang {
+	if l, ok := i18n.Lookup(code); ok {
+		return l
 	}
+	l, _ := i18n.Lookup(i18n.Default)
+	return l
+}
+
+// WithLang is r serving a page in l (for addresses without a language, such
+// as the identity provider's answers).
+func WithLang(r *http.Request, l i18n.Lang) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), ctxLang, l))
 }

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/andybalholm/brotli"
@@ -21,7 +20,7 @@ import (
 //
 // It holds derived data only, never state: every instance fills its own from
 // the embedded templates and content, which change only with a new binary.
-// A handler opts in with View.Cacheable; render stores the page only if the
+// A handler opts in with View.Cacheable; Pages.Render stores the page only if the
 // visitor's token, staff account or a missing translation did not go into
 // it. Requests with a session cookie or a query string always render.
 
@@ -31,18 +30,18 @@ type pageCache struct {
 	mu    sync.RWMutex
 	pages map[string]*cachedPage
 	// queries holds pages of searches whose answer depends on data (the
-	// counselling-centre finder), per address with its query, each with
-	// the version of the data it shows: a page of an older version is not
-	// served. It is emptied when full, so odd queries cannot crowd it out
-	// for good.
+	// counselling-centre finder: routes with CacheQueries), per address
+	// with its query, each with the version of the data it shows: a page
+	// of an older version is not served. It is emptied when full, so odd
+	// queries cannot crowd it out for good.
 	queries map[string]*cachedPage
 }
 
 // queryCacheMax bounds the finder's cached result pages.
 const queryCacheMax = 1024
 
-// queryCachePaths are the pages whose query results may be cached.
-func queryCachePath(path string) bool { return strings.HasSuffix(path, "/beratung") }
+// queryCachePath reports whether the page's query results may be cached.
+func queryCachePath(r *http.Request) bool { return routeFrom(r).version != nil }
 
 type cachedPage struct {
 	version int64 // of the data shown (query pages)
@@ -91,7 +90,7 @@ func (c *pageCache) store(r *http.Request, l i18n.Lang, body []byte, version int
 	if c.pages == nil {
 		c.pages = map[string]*cachedPage{}
 	}
-	if queryCachePath(r.URL.Path) {
+	if queryCachePath(r) {
 		if c.queries == nil || len(c.queries) >= queryCacheMax {
 			c.queries = map[string]*cachedPage{}
 		}
@@ -121,20 +120,20 @@ func (e *cachedPage) write(w http.ResponseWriter, r *http.Request) {
 
 func cacheableRequest(r *http.Request) bool {
 	return (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
-		(r.URL.RawQuery == "" || (queryCachePath(r.URL.Path) && len(r.URL.RawQuery) <= 300))
+		(r.URL.RawQuery == "" || (queryCachePath(r) && len(r.URL.RawQuery) <= 300))
 }
 
 // servePageCache answers from the cache before sessions are loaded.
-func (s *Server) servePageCache(next http.Handler) http.Handler {
+func (s *Site) servePageCache(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if cacheableRequest(r) && !s.hasSessionCookie(r) {
 			var e *cachedPage
-			if !queryCachePath(r.URL.Path) {
+			if version := routeFrom(r).version; version == nil {
 				e = s.pages.lookup(r.URL.Path)
-			} else if s.Centres != nil {
+			} else {
 				// The current version costs one small query; a page of the
 				// version before a change in the back office is not served.
-				if v, err := s.Centres.Version(r.Context()); err == nil {
+				if v, err := version(r.Context()); err == nil {
 					e = s.pages.lookupQuery(r.URL.Path+"?"+r.URL.RawQuery, v)
 				}
 			}

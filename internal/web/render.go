@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -12,19 +13,28 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
-	"github.com/sozialplattform/sozialplattform/internal/identity"
 )
 
 //go:embed templates
 var templateFS embed.FS
 
-type templates struct {
+// Pages are one area's page templates, each joined with the shared layout
+// and partials.
+type Pages struct {
+	site  *Site
 	pages map[string]*template.Template
 }
 
-func loadTemplates(a *assets) (*templates, error) {
+// ServiceList is what the shared partial "service_list" shows: a list of
+// services in the reader's language (see the template function items).
+type ServiceList struct {
+	Lang  string
+	Items any
+}
+
+// loadBase parses the layout and the partials more than one area uses.
+func loadBase(a *assets) (*template.Template, error) {
 	funcs := template.FuncMap{
 		"asset": a.URL,
 		"seq": func(from, to int) []int {
@@ -53,21 +63,28 @@ func loadTemplates(a *assets) (*templates, error) {
 			return m, nil
 		},
 		"list":  func(s ...string) []string { return s },
-		"items": func(v *View, list []serviceItem) serviceList { return serviceList{Lang: v.Lang.Code, Items: list} },
-		"placeQuery": func(d *servicePageData) string {
-			if d.Result == nil {
-				return ""
-			}
-			return d.Result.Query
-		},
-		"applyURL": func(d *servicePageData, lang string) string { return d.ApplyURL(lang) },
+		"items": func(v *View, list any) ServiceList { return ServiceList{Lang: v.Lang.Code, Items: list} },
 	}
-	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout/*.html", "templates/partials/*.html")
+	return template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout/*.html", "templates/partials/*.html")
+}
+
+// Pages loads an area's templates from fsys: its partials
+// (templates/partials/*.html, if any) and every templates/pages/*.html,
+// each page with the shared layout and partials around it. funcs are the
+// area's own template functions.
+func (s *Site) Pages(fsys fs.FS, funcs template.FuncMap) (*Pages, error) {
+	base, err := s.base.Clone()
 	if err != nil {
 		return nil, err
 	}
-	t := &templates{pages: map[string]*template.Template{}}
-	files, err := fs.Glob(templateFS, "templates/pages/*.html")
+	base.Funcs(funcs)
+	if partials, _ := fs.Glob(fsys, "templates/partials/*.html"); len(partials) > 0 {
+		if _, err := base.ParseFS(fsys, partials...); err != nil {
+			return nil, err
+		}
+	}
+	t := &Pages{site: s, pages: map[string]*template.Template{}}
+	files, err := fs.Glob(fsys, "templates/pages/*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +93,7 @@ func loadTemplates(a *assets) (*templates, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := clone.ParseFS(templateFS, f); err != nil {
+		if _, err := clone.ParseFS(fsys, f); err != nil {
 			return nil, err
 		}
 		t.pages[strings.TrimSuffix(path.Base(f), ".html")] = clone
@@ -96,9 +113,9 @@ type View struct {
 	// DataVersion is the version of changing data the page shows (the
 	// finder's centres), for the page cache of query pages.
 	DataVersion int64
-	Staff       *account.Staff
-	Citizen     *identity.Identity // signed in with BundID
-	TestIdP     bool               // the built-in test identity provider is on: warn on every page
+	Staff       any  // the signed-in staff member (Site.StaffOf)
+	Citizen     any  // the citizen signed in with BundID (Site.CitizenOf)
+	TestIdP     bool // the built-in test identity provider is on: warn on every page
 	Dev         bool
 	Languages   []LangLink
 	Errors      []FieldMessage // the error summary
@@ -141,7 +158,7 @@ func (v *View) CSRF() string {
 	return v.csrf.token()
 }
 
-func (s *Server) hasSessionCookie(r *http.Request) bool {
+func (s *Site) hasSessionCookie(r *http.Request) bool {
 	_, err := r.Cookie(s.Sessions.CookieName())
 	return err == nil
 }
@@ -159,16 +176,17 @@ func (v *View) ErrorFor(field string) string {
 	return ""
 }
 
-func (s *Server) newView(r *http.Request, title string) *View {
-	l := langOf(r)
+// NewView is a page's view for the request, titled title.
+func (s *Site) NewView(r *http.Request, title string) *View {
+	l := Lang(r)
 	v := &View{Lang: l, Tr: s.Catalog.For(l), Path: pathAfterLang(r), Dev: !s.Config.Production,
 		csrf: csrfFrom(r)}
 	v.Title = title
-	if st := staffFrom(r); st != nil {
+	if st := StaffOf(r); st != nil {
 		v.Staff = st
 	}
-	v.Citizen = citizenFrom(r)
-	v.TestIdP = s.TestIdP != nil
+	v.Citizen = CitizenOf(r)
+	v.TestIdP = s.TestIdP
 	// Switching language keeps a search or a place look-up, so it is shown
 	// again in the other language; other parameters are not carried over.
 	query := ""
@@ -187,11 +205,12 @@ func (s *Server) newView(r *http.Request, title string) *View {
 	return v
 }
 
-// render executes the page template: first the page's "main" block, then the
+// Render executes the page template: first the page's "main" block, then the
 // layout around it. Rendering main first means the layout knows whether any
 // text fell back to German before it writes the notice at the top.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v *View) error {
-	t, ok := s.tmpl.pages[name]
+func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, name string, v *View) error {
+	s := p.site
+	t, ok := p.pages[name]
 	if !ok {
 		return fmt.Errorf("web: no template %q", name)
 	}
@@ -230,11 +249,29 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	return nil
 }
 
-// FeedbackForm is what the feedback fields show: the typed values after a
-// failed attempt, else nothing.
-func (v *View) FeedbackForm() feedbackForm {
-	if f, ok := v.Data.(feedbackForm); ok {
+// FeedbackForm is what the feedback component shows on every page: the
+// typed values after a failed attempt (the feedback page's Data), else
+// nothing.
+type FeedbackForm struct {
+	Page    string
+	Rating  string
+	Comment string
+}
+
+// FeedbackForm is what the feedback fields show.
+func (v *View) FeedbackForm() FeedbackForm {
+	if f, ok := v.Data.(FeedbackForm); ok {
 		return f
 	}
-	return feedbackForm{}
+	return FeedbackForm{}
+}
+
+// Fragment executes one named template of a page without the layout, for a
+// part of the page that a script replaces in place.
+func (p *Pages) Fragment(w io.Writer, page, name string, v *View) error {
+	t, ok := p.pages[page]
+	if !ok {
+		return fmt.Errorf("web: no template %q", page)
+	}
+	return t.ExecuteTemplate(w, name, v)
 }

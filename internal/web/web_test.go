@@ -19,8 +19,8 @@ func TestSafeReturnStaysOnTheSite(t *testing.T) {
 		"/de/hilfe\r\nX: y":     "/de/",
 		"":                      "/de/",
 	} {
-		if got := safeReturn(de, in); got != want {
-			t.Errorf("safeReturn(%q) = %q, want %q", in, got, want)
+		if got := SafeReturn(de, in); got != want {
+			t.Errorf("SafeReturn(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -33,9 +33,9 @@ func FuzzSafeReturn(f *testing.F) {
 	}
 	de, _ := i18n.Lookup("de")
 	f.Fuzz(func(t *testing.T, p string) {
-		got := safeReturn(de, p)
+		got := SafeReturn(de, p)
 		if !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || strings.ContainsAny(got, "\\\r\n\x00") {
-			t.Fatalf("safeReturn(%q) = %q", p, got)
+			t.Fatalf("SafeReturn(%q) = %q", p, got)
 		}
 	})
 }
@@ -48,7 +48,7 @@ func FuzzNegotiateEncoding(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ae string) {
 		r, _ := http.NewRequest("GET", "/", nil)
 		r.Header.Set("Accept-Encoding", ae)
-		switch e := negotiateEncoding(r); e {
+		switch e := NegotiateEncoding(r); e {
 		case "", "br", "gzip":
 		default:
 			t.Fatalf("%q gave %q", ae, e)

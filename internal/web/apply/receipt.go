@@ -1,4 +1,4 @@
-package web
+package apply
 
 import (
 	"bytes"
@@ -13,33 +13,34 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/form"
 	"github.com/sozialplattform/sozialplattform/internal/pdf"
 	"github.com/sozialplattform/sozialplattform/internal/session"
+	"github.com/sozialplattform/sozialplattform/internal/web"
 )
 
 // Sending an application, its receipt, and the application as a PDF (at
 // any time while filling it in, and after sending for the receipt's session).
 
 // submit hands the finished application to delivery and shows the receipt.
-func (s *Server) submit(w http.ResponseWriter, r *http.Request, fc *formContext) error {
-	now := s.Now()
-	m, _, problem, err := s.officeFor(r, fc)
+func (h *Handler) submit(w http.ResponseWriter, r *http.Request, fc *formContext) error {
+	now := h.site.Now()
+	m, _, problem, err := h.officeFor(r, fc)
 	if err != nil {
 		return err
 	}
 	if m == nil || problem != "" {
-		return s.showChapter(w, r, fc, fc.def.Chapters[len(fc.def.Chapters)-1].ID, nil, http.StatusUnprocessableEntity, false)
+		return h.showChapter(w, r, fc, fc.def.Chapters[len(fc.def.Chapters)-1].ID, nil, http.StatusUnprocessableEntity, false)
 	}
-	files, err := s.uploadList(r, fc.in.ID)
+	files, err := h.uploadList(r, fc.in.ID)
 	if err != nil {
 		return err
 	}
 	// The file for the office names the place the application is for.
-	fc.in.ARS = s.applicationARS(fc)
+	fc.in.ARS = h.applicationARS(fc)
 	sub := application.Submission{OfficeID: m.Office.ID, Lang: fc.lang, PostkorbConsent: r.PostFormValue("postkorb") == "ja"}
 	for _, f := range files {
 		if f.Pending {
-			v := s.newView(r, "")
-			v.Errors = []FieldMessage{{Field: form.HTMLID(f.Slot), Message: v.T("upload.pending_block")}}
-			return s.showChapterView(w, r, v, fc, fc.def.UploadChapter(), nil, http.StatusUnprocessableEntity, false)
+			v := h.site.NewView(r, "")
+			v.Errors = []web.FieldMessage{{Field: form.HTMLID(f.Slot), Message: v.T("upload.pending_block")}}
+			return h.showChapterView(w, r, v, fc, fc.def.UploadChapter(), nil, http.StatusUnprocessableEntity, false)
 		}
 		sub.Uploads = append(sub.Uploads, f.ID)
 	}
@@ -47,7 +48,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, fc *formContext)
 	if id := citizenFrom(r); id != nil {
 		sub.Owner, sub.Level, sub.PostkorbHandle = sess.Owner(), id.Level.Key(), id.PostkorbHandle
 	}
-	done, err := application.Submit(r.Context(), s.Delivery, fc.def, fc.in, sub, now)
+	done, err := application.Submit(r.Context(), h.Delivery, fc.def, fc.in, sub, now)
 	var inc *application.ErrIncomplete
 	if errors.As(err, &inc) {
 		// Something earlier no longer holds: back to that chapter with its messages.
@@ -62,18 +63,18 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, fc *formContext)
 	sess.Delete(formKey(fc.def.LeiKa))
 	sess.Set(receiptKey(done.ID), strconv.FormatInt(now.Add(ReceiptLifetime).Unix(), 10))
 	sess.Set(lastReceiptKey(fc.def.LeiKa), done.ID)
-	if err := s.Sessions.Save(r.Context(), w, sess); err != nil {
+	if err := h.site.Sessions.Save(r.Context(), w, sess); err != nil {
 		return err
 	}
-	if sub.Owner != "" && s.Drafts != nil {
-		if err := s.Drafts.Delete(r.Context(), sub.Owner, done.ID); err != nil && !errors.Is(err, draft.ErrNotFound) {
+	if sub.Owner != "" && h.Drafts != nil {
+		if err := h.Drafts.Delete(r.Context(), sub.Owner, done.ID); err != nil && !errors.Is(err, draft.ErrNotFound) {
 			return err
 		}
 	}
-	if s.OnSubmit != nil {
-		s.OnSubmit(r.Context(), done.ID)
+	if h.OnSubmit != nil {
+		h.OnSubmit(r.Context(), done.ID)
 	}
-	s.Log.Info("application submitted", "request_id", requestID(r), "leika", done.LeiKa, "uploads", len(done.Uploads))
+	h.site.Log.Info("application submitted", "request_id", web.RequestID(r), "leika", done.LeiKa, "uploads", len(done.Uploads))
 	http.Redirect(w, r, fc.base+"/eingang/"+done.ID, http.StatusSeeOther)
 	return nil
 }
@@ -89,23 +90,23 @@ func lastReceiptKey(leika string) string { return "eingang-zuletzt:" + leika }
 
 // receiptAllowed reports whether this session sent the application and the
 // receipt has not expired.
-func (s *Server) receiptAllowed(r *http.Request, id string) bool {
+func (h *Handler) receiptAllowed(r *http.Request, id string) bool {
 	sess := session.FromContext(r.Context())
 	if sess == nil {
 		return false
 	}
 	until, err := strconv.ParseInt(sess.Get(receiptKey(id)), 10, 64)
-	return err == nil && s.Now().Unix() < until
+	return err == nil && h.site.Now().Unix() < until
 }
 
 // receiptSubmission is the sent application of the receipt's address, if
 // this session sent it and its time is not over.
-func (s *Server) receiptSubmission(r *http.Request) (*application.Submission, error) {
+func (h *Handler) receiptSubmission(r *http.Request) (*application.Submission, error) {
 	id := r.PathValue("id")
-	if !s.receiptAllowed(r, id) {
+	if !h.receiptAllowed(r, id) {
 		return nil, errReceiptGone
 	}
-	sub, err := s.Submissions.FindSubmission(r.Context(), id)
+	sub, err := h.Submissions.FindSubmission(r.Context(), id)
 	if errors.Is(err, application.ErrNotFound) {
 		return nil, errReceiptGone
 	}
@@ -113,17 +114,17 @@ func (s *Server) receiptSubmission(r *http.Request) (*application.Submission, er
 }
 
 // formReceipt shows number, time and office of a sent application.
-func (s *Server) formReceipt(w http.ResponseWriter, r *http.Request) error {
-	sub, err := s.receiptSubmission(r)
+func (h *Handler) formReceipt(w http.ResponseWriter, r *http.Request) error {
+	sub, err := h.receiptSubmission(r)
 	if err != nil {
 		return err
 	}
-	svc, ok := s.Catalogue.ByLeiKa(sub.LeiKa)
+	svc, ok := h.Catalogue.ByLeiKa(sub.LeiKa)
 	if !ok {
-		return errNotFound
+		return web.ErrNotFound
 	}
-	v := s.newView(r, "")
-	o, err := s.OfficeStore.FindOffice(r.Context(), sub.OfficeID)
+	v := h.site.NewView(r, "")
+	o, err := h.OfficeStore.FindOffice(r.Context(), sub.OfficeID)
 	if err != nil {
 		return err
 	}
@@ -131,58 +132,58 @@ func (s *Server) formReceipt(w http.ResponseWriter, r *http.Request) error {
 	v.Data = map[string]any{"Sub": sub, "Service": svc.View(v.Lang.Code).Title, "Office": o, "Signed": citizenFrom(r) != nil,
 		"PDF":    "/" + v.Lang.Code + "/antrag/" + sub.LeiKa + "/eingang/" + sub.ID + "/antrag.pdf",
 		"Report": "/" + v.Lang.Code + "/antrag/" + sub.LeiKa + "/eingang/" + sub.ID + "/verarbeitungsbericht.pdf",
-		"Until":  s.Now().Add(ReceiptLifetime), "Postkorb": s.PostkorbCopies && sub.PostkorbHandle != ""}
+		"Until":  h.site.Now().Add(ReceiptLifetime), "Postkorb": h.PostkorbCopies && sub.PostkorbHandle != ""}
 	v.NoFeedback = false
-	return s.render(w, r, http.StatusOK, "form_receipt", v)
+	return h.pages.Render(w, r, http.StatusOK, "form_receipt", v)
 }
 
 // formPDF is "Als PDF herunterladen": the application as it stands now.
-func (s *Server) formPDF(w http.ResponseWriter, r *http.Request) error {
-	fc, err := s.loadForm(r, false)
+func (h *Handler) formPDF(w http.ResponseWriter, r *http.Request) error {
+	fc, err := h.loadForm(r, false)
 	if err == errFormExpired {
-		return s.formGone(w, r)
+		return h.formGone(w, r)
 	}
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, "")
+	v := h.site.NewView(r, "")
 	work := fc.in.Answers.Clone()
 	officeName := ""
-	if m, _, _, err := s.officeFor(r, fc); err == nil && m != nil {
+	if m, _, _, err := h.officeFor(r, fc); err == nil && m != nil {
 		officeName = m.Office.Name
 	}
-	files, err := s.uploadList(r, fc.in.ID)
+	files, err := h.uploadList(r, fc.in.ID)
 	if err != nil {
 		return err
 	}
 	doc := application.Document(fc.def, work, v.Lang.Code, application.Texts(v.T, fc.svc.View(v.Lang.Code).Title, false),
-		fc.in.ID, officeName, s.Now(), fileNames(files), fc.def.UploadChapter())
-	return s.writePDF(w, "antrag-entwurf.pdf", doc)
+		fc.in.ID, officeName, h.site.Now(), fileNames(files), fc.def.UploadChapter())
+	return h.writePDF(w, "antrag-entwurf.pdf", doc)
 }
 
 // formReceiptPDF is the sent application as a PDF, for the receipt's session.
-func (s *Server) formReceiptPDF(w http.ResponseWriter, r *http.Request) error {
-	sub, err := s.receiptSubmission(r)
+func (h *Handler) formReceiptPDF(w http.ResponseWriter, r *http.Request) error {
+	sub, err := h.receiptSubmission(r)
 	if err != nil {
 		return err
 	}
-	def, ok := s.Forms[sub.LeiKa]
-	svc, ok2 := s.Catalogue.ByLeiKa(sub.LeiKa)
+	def, ok := h.Forms[sub.LeiKa]
+	svc, ok2 := h.Catalogue.ByLeiKa(sub.LeiKa)
 	if !ok || !ok2 || def.Version != sub.Version {
-		return errNotFound
+		return web.ErrNotFound
 	}
-	v := s.newView(r, "")
-	o, err := s.OfficeStore.FindOffice(r.Context(), sub.OfficeID)
+	v := h.site.NewView(r, "")
+	o, err := h.OfficeStore.FindOffice(r.Context(), sub.OfficeID)
 	if err != nil {
 		return err
 	}
-	files, err := s.uploadList(r, sub.ID)
+	files, err := h.uploadList(r, sub.ID)
 	if err != nil {
 		return err
 	}
 	doc := application.Document(def, sub.Answers, v.Lang.Code, application.Texts(v.T, svc.View(v.Lang.Code).Title, true),
 		sub.ID, o.Name, sub.SubmittedAt, fileNames(files), def.UploadChapter())
-	return s.writePDF(w, "antrag-"+sub.ID+".pdf", doc)
+	return h.writePDF(w, "antrag-"+sub.ID+".pdf", doc)
 }
 
 func fileNames(files []listedFile) []application.FileName {
@@ -195,7 +196,7 @@ func fileNames(files []listedFile) []application.FileName {
 
 // writePDF renders into a buffer first, so that a rendering error still
 // becomes an error page and not half a file.
-func (s *Server) writePDF(w http.ResponseWriter, name string, doc pdf.Document) error {
+func (h *Handler) writePDF(w http.ResponseWriter, name string, doc pdf.Document) error {
 	var buf bytes.Buffer
 	if err := pdf.Render(&buf, doc); err != nil {
 		return err
@@ -211,22 +212,22 @@ func (s *Server) writePDF(w http.ResponseWriter, name string, doc pdf.Document) 
 // formReport is the processing report ("Verarbeitungsbericht"): number,
 // time, office, transport and the delivery's state with the checksums of
 // every part sent, for the receipt's session.
-func (s *Server) formReport(w http.ResponseWriter, r *http.Request) error {
-	sub, err := s.receiptSubmission(r)
+func (h *Handler) formReport(w http.ResponseWriter, r *http.Request) error {
+	sub, err := h.receiptSubmission(r)
 	if err != nil {
 		return err
 	}
-	svc, ok := s.Catalogue.ByLeiKa(sub.LeiKa)
+	svc, ok := h.Catalogue.ByLeiKa(sub.LeiKa)
 	if !ok {
-		return errNotFound
+		return web.ErrNotFound
 	}
-	o, err := s.OfficeStore.FindOffice(r.Context(), sub.OfficeID)
+	o, err := h.OfficeStore.FindOffice(r.Context(), sub.OfficeID)
 	if err != nil {
 		return err
 	}
 	var d *application.ReportDelivery
-	if s.Deliveries != nil {
-		rec, err := s.Deliveries.FindDelivery(r.Context(), sub.ID)
+	if h.Deliveries != nil {
+		rec, err := h.Deliveries.FindDelivery(r.Context(), sub.ID)
 		if err != nil && !errors.Is(err, delivery.ErrNotFound) {
 			return err
 		}
@@ -234,7 +235,7 @@ func (s *Server) formReport(w http.ResponseWriter, r *http.Request) error {
 			d = rec.Report()
 		}
 	}
-	v := s.newView(r, "")
+	v := h.site.NewView(r, "")
 	doc := application.Report(sub, v.Lang.Code, v.T, svc.View(v.Lang.Code).Title, o.Name, d)
-	return s.writePDF(w, "verarbeitungsbericht-"+sub.ID+".pdf", doc)
+	return h.writePDF(w, "verarbeitungsbericht-"+sub.ID+".pdf", doc)
 }

@@ -1,4 +1,4 @@
-package web
+package backoffice
 
 import (
 	"bytes"
@@ -9,11 +9,16 @@ import (
 	"strings"
 
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
+	"github.com/sozialplattform/sozialplattform/internal/web"
 )
 
 // The centres' self-service back office. Who may see or change a centre
 // is decided by counselling.Editor from the signed-in staff member; these
 // handlers parse, call and render.
+
+// weekdayKeys name the days of the week in messages (counselling.day.*),
+// Monday first as the hours are kept.
+var weekdayKeys = []string{"mo", "tu", "we", "th", "fr", "sa", "su"}
 
 func actorFrom(r *http.Request) counselling.Actor {
 	st := staffFrom(r)
@@ -27,20 +32,20 @@ func actorFrom(r *http.Request) counselling.Actor {
 func editorError(err error) error {
 	switch {
 	case errors.Is(err, counselling.ErrForbidden):
-		return errForbidden
+		return web.ErrForbidden
 	case errors.Is(err, counselling.ErrNotFound):
-		return errNotFound
+		return web.ErrNotFound
 	}
 	return err
 }
 
-func (s *Server) centresList(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) centresList(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(r)
-	cs, err := s.CentreEditor.Centres(r.Context(), a)
+	cs, err := h.CentreEditor.Centres(r.Context(), a)
 	if err != nil {
 		return editorError(err)
 	}
-	v := s.newView(r, "")
+	v := h.site.NewView(r, "")
 	v.Title = v.T("staff.centres.title")
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	if len(q) > 100 {
@@ -62,7 +67,7 @@ func (s *Server) centresList(w http.ResponseWriter, r *http.Request) error {
 	v.Data = map[string]any{"Centres": cs, "Total": total, "Query": q, "Flash": map[string]string{"deleted": "staff.centre.deleted"}[r.URL.Query().Get("ok")],
 		"SystemAdmin": a.Role == counselling.RoleSystemAdmin}
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, http.StatusOK, "staff_centres", v)
+	return h.pages.Render(w, r, http.StatusOK, "staff_centres", v)
 }
 
 type centreFormData struct {
@@ -75,15 +80,15 @@ type centreFormData struct {
 	Types []string
 }
 
-func (s *Server) centreFormView(r *http.Request, t counselling.CentreText, isNew bool, slug string) (*View, error) {
-	v := s.newView(r, "")
+func (h *Handler) centreFormView(r *http.Request, t counselling.CentreText, isNew bool, slug string) (*web.View, error) {
+	v := h.site.NewView(r, "")
 	v.Title = v.T("staff.centre.title")
 	if isNew {
 		v.Title = v.T("staff.centre.new_title")
 	}
 	d := &centreFormData{Text: t, New: isNew, Slug: slug, Days: weekdayKeys, Types: counselling.Types}
 	if isNew {
-		orgs, err := s.orgChoices(r)
+		orgs, err := h.orgChoices(r)
 		if err != nil {
 			return nil, err
 		}
@@ -93,24 +98,24 @@ func (s *Server) centreFormView(r *http.Request, t counselling.CentreText, isNew
 	return v, nil
 }
 
-func (s *Server) centreNewForm(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) centreNewForm(w http.ResponseWriter, r *http.Request) error {
 	if !actorFrom(r).CanEditCentres() {
-		return errForbidden
+		return web.ErrForbidden
 	}
-	v, err := s.centreFormView(r, counselling.CentreText{}, true, "")
+	v, err := h.centreFormView(r, counselling.CentreText{}, true, "")
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, http.StatusOK, "staff_centre", v)
+	return h.pages.Render(w, r, http.StatusOK, "staff_centre", v)
 }
 
-func (s *Server) centreEditForm(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.CentreEditor.Get(r.Context(), actorFrom(r), r.PathValue("id"))
+func (h *Handler) centreEditForm(w http.ResponseWriter, r *http.Request) error {
+	c, err := h.CentreEditor.Get(r.Context(), actorFrom(r), r.PathValue("id"))
 	if err != nil {
 		return editorError(err)
 	}
-	v, err := s.centreFormView(r, counselling.TextOf(c), false, c.Slug)
+	v, err := h.centreFormView(r, counselling.TextOf(c), false, c.Slug)
 	if err != nil {
 		return err
 	}
@@ -118,7 +123,7 @@ func (s *Server) centreEditForm(w http.ResponseWriter, r *http.Request) error {
 		v.Data.(*centreFormData).Flash = v.T("staff.centre.saved")
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, http.StatusOK, "staff_centre", v)
+	return h.pages.Render(w, r, http.StatusOK, "staff_centre", v)
 }
 
 // centreText reads the form exactly as typed.
@@ -137,33 +142,33 @@ func centreText(r *http.Request) counselling.CentreText {
 }
 
 // fieldMessages translates the editor's problems, each beside its field.
-func fieldMessages(v *View, problems []counselling.FieldError) []FieldMessage {
-	out := make([]FieldMessage, 0, len(problems))
+func fieldMessages(v *web.View, problems []counselling.FieldError) []web.FieldMessage {
+	out := make([]web.FieldMessage, 0, len(problems))
 	for _, p := range problems {
-		out = append(out, FieldMessage{Field: p.Field, Message: v.T(p.Key, p.Args...)})
+		out = append(out, web.FieldMessage{Field: p.Field, Message: v.T(p.Key, p.Args...)})
 	}
 	return out
 }
 
-func (s *Server) centreSave(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) centreSave(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(r)
 	id := r.PathValue("id")
 	isNew := id == ""
 	slug := ""
 	if !isNew {
-		old, err := s.CentreEditor.Get(r.Context(), a, id)
+		old, err := h.CentreEditor.Get(r.Context(), a, id)
 		if err != nil {
 			return editorError(err)
 		}
 		slug = old.Slug
 	} else if !a.CanEditCentres() {
-		return errForbidden
+		return web.ErrForbidden
 	}
 	t := centreText(r)
 	t.ID = id
 	c, problems := t.Centre()
 	if len(problems) == 0 {
-		err := s.CentreEditor.Save(r.Context(), a, c)
+		err := h.CentreEditor.Save(r.Context(), a, c)
 		var ve *counselling.ValidationError
 		switch {
 		case errors.As(err, &ve):
@@ -177,32 +182,32 @@ func (s *Server) centreSave(w http.ResponseWriter, r *http.Request) error {
 		problems = append(problems, c.Validate()...)
 	}
 	if len(problems) > 0 {
-		v, err := s.centreFormView(r, t, isNew, slug)
+		v, err := h.centreFormView(r, t, isNew, slug)
 		if err != nil {
 			return err
 		}
 		v.Errors = fieldMessages(v, problems)
 		w.Header().Set("Cache-Control", "no-store")
-		return s.render(w, r, http.StatusUnprocessableEntity, "staff_centre", v)
+		return h.pages.Render(w, r, http.StatusUnprocessableEntity, "staff_centre", v)
 	}
-	s.Log.Info("centre saved", "request_id", requestID(r), "staff_id", a.ID, "centre_id", c.ID)
-	http.Redirect(w, r, "/"+langOf(r).Code+"/intern/beratungsstellen/"+c.ID+"?ok=saved", http.StatusSeeOther)
+	h.site.Log.Info("centre saved", "request_id", web.RequestID(r), "staff_id", a.ID, "centre_id", c.ID)
+	http.Redirect(w, r, "/"+web.Lang(r).Code+"/intern/beratungsstellen/"+c.ID+"?ok=saved", http.StatusSeeOther)
 	return nil
 }
 
-func (s *Server) centreDelete(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) centreDelete(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(r)
-	if err := s.CentreEditor.Delete(r.Context(), a, r.PathValue("id")); err != nil {
+	if err := h.CentreEditor.Delete(r.Context(), a, r.PathValue("id")); err != nil {
 		return editorError(err)
 	}
-	s.Log.Info("centre deleted", "request_id", requestID(r), "staff_id", a.ID, "centre_id", r.PathValue("id"))
-	http.Redirect(w, r, "/"+langOf(r).Code+"/intern/beratungsstellen?ok=deleted", http.StatusSeeOther)
+	h.site.Log.Info("centre deleted", "request_id", web.RequestID(r), "staff_id", a.ID, "centre_id", r.PathValue("id"))
+	http.Redirect(w, r, "/"+web.Lang(r).Code+"/intern/beratungsstellen?ok=deleted", http.StatusSeeOther)
 	return nil
 }
 
-func (s *Server) centresExport(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) centresExport(w http.ResponseWriter, r *http.Request) error {
 	var buf bytes.Buffer
-	if err := s.CentreEditor.ExportCentres(r.Context(), actorFrom(r), &buf); err != nil {
+	if err := h.CentreEditor.ExportCentres(r.Context(), actorFrom(r), &buf); err != nil {
 		return editorError(err)
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -212,24 +217,24 @@ func (s *Server) centresExport(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-func (s *Server) centresImportForm(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) centresImportForm(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(r)
 	if !a.CanEditCentres() {
-		return errForbidden
+		return web.ErrForbidden
 	}
-	v, err := s.centreImportView(r, nil)
+	v, err := h.centreImportView(r, nil)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, http.StatusOK, "staff_centres_import", v)
+	return h.pages.Render(w, r, http.StatusOK, "staff_centres_import", v)
 }
 
-func (s *Server) centreImportView(r *http.Request, rep *counselling.ImportReport) (*View, error) {
-	v := s.newView(r, "")
+func (h *Handler) centreImportView(r *http.Request, rep *counselling.ImportReport) (*web.View, error) {
+	v := h.site.NewView(r, "")
 	v.Title = v.T("staff.centres.import_title")
 	d := map[string]any{"Report": rep, "Columns": strings.Join(counselling.CSVColumns, ";")}
-	orgs, err := s.orgChoices(r)
+	orgs, err := h.orgChoices(r)
 	if err != nil {
 		return nil, err
 	}
@@ -255,25 +260,25 @@ func readUpload(r *http.Request, field string) ([]byte, error) {
 
 // orgChoices are the organisations a system administrator chooses from
 // (nil for everyone else, who acts for their own).
-func (s *Server) orgChoices(r *http.Request) ([]counselling.Organisation, error) {
+func (h *Handler) orgChoices(r *http.Request) ([]counselling.Organisation, error) {
 	if actorFrom(r).Role != counselling.RoleSystemAdmin {
 		return nil, nil
 	}
-	return s.CentreEditor.Store.Organisations(r.Context())
+	return h.CentreEditor.Store.Organisations(r.Context())
 }
 
-func (s *Server) centresImport(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) centresImport(w http.ResponseWriter, r *http.Request) error {
 	a := actorFrom(r)
 	if !a.CanEditCentres() {
-		return errForbidden
+		return web.ErrForbidden
 	}
-	v, err := s.centreImportView(r, nil)
+	v, err := h.centreImportView(r, nil)
 	if err != nil {
 		return err
 	}
 	fail := func(field, msg string) error {
-		v.Errors = append(v.Errors, FieldMessage{Field: field, Message: msg})
-		return s.render(w, r, http.StatusUnprocessableEntity, "staff_centres_import", v)
+		v.Errors = append(v.Errors, web.FieldMessage{Field: field, Message: msg})
+		return h.pages.Render(w, r, http.StatusUnprocessableEntity, "staff_centres_import", v)
 	}
 	data, err := readUpload(r, "datei")
 	if errors.Is(err, http.ErrMissingFile) {
@@ -283,12 +288,12 @@ func (s *Server) centresImport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	dry := r.FormValue("aktion") != "importieren"
-	rep, err := s.CentreEditor.ImportCentres(r.Context(), a, r.FormValue("organisation"), bytes.NewReader(data), dry, s.CentreBulk)
+	rep, err := h.CentreEditor.ImportCentres(r.Context(), a, r.FormValue("organisation"), bytes.NewReader(data), dry, h.CentreBulk)
 	var ve *counselling.ValidationError
 	switch {
 	case errors.As(err, &ve):
 		v.Errors = fieldMessages(v, ve.Problems)
-		return s.render(w, r, http.StatusUnprocessableEntity, "staff_centres_import", v)
+		return h.pages.Render(w, r, http.StatusUnprocessableEntity, "staff_centres_import", v)
 	case errors.Is(err, counselling.ErrCSV):
 		msg := err.Error()
 		if i := strings.LastIndex(msg, "csvio: "); i >= 0 {
@@ -305,20 +310,20 @@ func (s *Server) centresImport(w http.ResponseWriter, r *http.Request) error {
 		status = http.StatusUnprocessableEntity
 	}
 	if rep.Written {
-		s.Log.Info("centres imported", "request_id", requestID(r), "staff_id", a.ID, "created", rep.Created, "updated", rep.Updated)
+		h.site.Log.Info("centres imported", "request_id", web.RequestID(r), "staff_id", a.ID, "created", rep.Created, "updated", rep.Updated)
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, status, "staff_centres_import", v)
+	return h.pages.Render(w, r, status, "staff_centres_import", v)
 }
 
-func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
-	entries, err := s.CentreEditor.AuditLog(r.Context(), actorFrom(r), 300)
+func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request) error {
+	entries, err := h.CentreEditor.AuditLog(r.Context(), actorFrom(r), 300)
 	if err != nil {
 		return editorError(err)
 	}
-	v := s.newView(r, "")
+	v := h.site.NewView(r, "")
 	v.Title = v.T("staff.audit.title")
 	v.Data = entries
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, http.StatusOK, "staff_audit", v)
+	return h.pages.Render(w, r, http.StatusOK, "staff_audit", v)
 }

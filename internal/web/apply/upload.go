@@ -1,4 +1,4 @@
-package web
+package apply
 
 import (
 	"bufio"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/sozialplattform/sozialplattform/internal/form"
 	"github.com/sozialplattform/sozialplattform/internal/upload"
+	"github.com/sozialplattform/sozialplattform/internal/web"
 )
 
 // Uploads of proofs in the chapter "Unterlagen". The file is read as a
@@ -67,14 +68,14 @@ func hasUploads(def *form.Definition, st *form.ChapterState) bool {
 	return false
 }
 
-func (s *Server) uploadView(r *http.Request, fc *formContext, st *form.ChapterState, v *View, errs map[string]string) (*uploadView, error) {
+func (h *Handler) uploadView(r *http.Request, fc *formContext, st *form.ChapterState, v *web.View, errs map[string]string) (*uploadView, error) {
 	u := &uploadView{Action: fc.base + uploadPathSuffix, DeleteAction: fc.base + "/unterlagen/loeschen",
-		Enabled: s.Uploads != nil, slots: map[string]*uploadSlot{}}
-	if s.Uploads == nil {
+		Enabled: h.Uploads != nil, slots: map[string]*uploadSlot{}}
+	if h.Uploads == nil {
 		return u, nil
 	}
-	u.NoScanner = s.Uploads.Scanner == nil
-	files, err := s.uploadList(r, fc.in.ID)
+	u.NoScanner = h.Uploads.Scanner == nil
+	files, err := h.uploadList(r, fc.in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +95,7 @@ func (s *Server) uploadView(r *http.Request, fc *formContext, st *form.ChapterSt
 			u.Missing = true
 		}
 	}
-	rem, err := s.Uploads.Remaining(r.Context(), fc.in.ID)
+	rem, err := h.Uploads.Remaining(r.Context(), fc.in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -108,11 +109,11 @@ type listedFile struct {
 }
 
 // uploadList lists an application's files ("" when uploads are off).
-func (s *Server) uploadList(r *http.Request, application string) ([]listedFile, error) {
-	if s.Uploads == nil {
+func (h *Handler) uploadList(r *http.Request, application string) ([]listedFile, error) {
+	if h.Uploads == nil {
 		return nil, nil
 	}
-	fs, err := s.Uploads.List(r.Context(), application)
+	fs, err := h.Uploads.List(r.Context(), application)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +126,7 @@ func (s *Server) uploadList(r *http.Request, application string) ([]listedFile, 
 }
 
 // humanSize writes a byte count as people read it: "87,5 MB".
-func humanSize(v *View, n int64) string {
+func humanSize(v *web.View, n int64) string {
 	mb := float64(n) / (1 << 20)
 	s := strconv.FormatFloat(mb, 'f', 1, 64)
 	if v.Lang.Code != "en" {
@@ -139,32 +140,32 @@ func humanSize(v *View, n int64) string {
 }
 
 // formUpload takes one file for one proof.
-func (s *Server) formUpload(w http.ResponseWriter, r *http.Request) error {
-	if s.Uploads == nil {
-		return errNotFound
+func (h *Handler) formUpload(w http.ResponseWriter, r *http.Request) error {
+	if h.Uploads == nil {
+		return web.ErrNotFound
 	}
-	fc, err := s.loadForm(r, false)
+	fc, err := h.loadForm(r, false)
 	if err != nil {
 		return err
 	}
 	chapter := fc.def.UploadChapter()
-	if chapter == "" || !fc.in.Reachable(fc.def, chapter, s.Now()) {
-		return errNotFound
+	if chapter == "" || !fc.in.Reachable(fc.def, chapter, h.site.Now()) {
+		return web.ErrNotFound
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return errBadRequest
+		return web.ErrBadRequest
 	}
 	token, err := smallPart(mr, "csrf_token")
-	if err != nil || !csrfFrom(r).valid(token) {
-		s.Log.Warn("csrf check failed", "request_id", requestID(r), "upload", true)
-		return errCSRF
+	if err != nil || !web.CSRFValid(r, token) {
+		h.site.Log.Warn("csrf check failed", "request_id", web.RequestID(r), "upload", true)
+		return web.ErrCSRF
 	}
 	slot, err := smallPart(mr, "slot")
 	if err != nil {
-		return errBadRequest
+		return web.ErrBadRequest
 	}
-	st, _ := fc.def.Evaluate(chapter, fc.in.Answers.Clone(), s.Now())
+	st, _ := fc.def.Evaluate(chapter, fc.in.Answers.Clone(), h.site.Now())
 	known := false
 	for _, it := range st.Items {
 		if f, ok := fc.def.FieldByPath(it.Field); ok && f.Kind == "file" && it.Visible && it.Path == slot {
@@ -172,14 +173,14 @@ func (s *Server) formUpload(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if !known {
-		return errBadRequest
+		return web.ErrBadRequest
 	}
 	part, err := mr.NextPart()
 	if err != nil || part.FormName() != "datei" {
-		return s.uploadFailed(w, r, fc, chapter, slot, "upload.error.choose", nil)
+		return h.uploadFailed(w, r, fc, chapter, slot, "upload.error.choose", nil)
 	}
 	if part.FileName() == "" {
-		return s.uploadFailed(w, r, fc, chapter, slot, "upload.error.choose", part)
+		return h.uploadFailed(w, r, fc, chapter, slot, "upload.error.choose", part)
 	}
 	// The content decides the type; a name that claims another type (a PDF
 	// called .png) is refused too, as the office would open it by its name.
@@ -187,31 +188,31 @@ func (s *Server) formUpload(w http.ResponseWriter, r *http.Request) error {
 	head, _ := body.Peek(512)
 	t, ok := upload.Sniff(head)
 	if !ok {
-		return s.uploadFailed(w, r, fc, chapter, slot, "upload.error.type", body)
+		return h.uploadFailed(w, r, fc, chapter, slot, "upload.error.type", body)
 	}
 	if !extensionFits(part.FileName(), t) {
-		return s.uploadFailed(w, r, fc, chapter, slot, "upload.error.mismatch", body)
+		return h.uploadFailed(w, r, fc, chapter, slot, "upload.error.mismatch", body)
 	}
-	f, err := s.Uploads.Put(r.Context(), fc.in.ID, slot, part.FileName(), body)
+	f, err := h.Uploads.Put(r.Context(), fc.in.ID, slot, part.FileName(), body)
 	var budget *upload.BudgetError
 	var mbe *http.MaxBytesError
 	switch {
 	case err == nil:
 	case errors.Is(err, upload.ErrType):
-		return s.uploadFailed(w, r, fc, chapter, slot, "upload.error.type", part)
+		return h.uploadFailed(w, r, fc, chapter, slot, "upload.error.type", part)
 	case errors.Is(err, upload.ErrInfected):
-		s.Log.Warn("upload refused: malware", "request_id", requestID(r))
-		return s.uploadFailed(w, r, fc, chapter, slot, "upload.error.infected", part)
+		h.site.Log.Warn("upload refused: malware", "request_id", web.RequestID(r))
+		return h.uploadFailed(w, r, fc, chapter, slot, "upload.error.infected", part)
 	case errors.Is(err, upload.ErrEmpty):
-		return s.uploadFailed(w, r, fc, chapter, slot, "upload.error.empty", part)
+		return h.uploadFailed(w, r, fc, chapter, slot, "upload.error.empty", part)
 	case errors.As(err, &budget):
-		v := s.newView(r, "")
+		v := h.site.NewView(r, "")
 		msg := v.T("upload.error.budget", "remaining", humanSize(v, budget.Remaining))
-		return s.uploadFailedMsg(w, r, v, fc, chapter, slot, msg, part)
+		return h.uploadFailedMsg(w, r, v, fc, chapter, slot, msg, part)
 	case errors.As(err, &mbe):
-		v := s.newView(r, "")
+		v := h.site.NewView(r, "")
 		msg := v.T("upload.error.budget", "remaining", humanSize(v, 0))
-		return s.uploadFailedMsg(w, r, v, fc, chapter, slot, msg, nil)
+		return h.uploadFailedMsg(w, r, v, fc, chapter, slot, msg, nil)
 	default:
 		return err
 	}
@@ -246,39 +247,39 @@ func smallPart(mr *multipart.Reader, name string) (string, error) {
 		return "", err
 	}
 	if p.FormName() != name {
-		return "", errBadRequest
+		return "", web.ErrBadRequest
 	}
 	b, err := io.ReadAll(io.LimitReader(p, 512))
 	return strings.TrimSpace(string(b)), err
 }
 
-func (s *Server) uploadFailed(w http.ResponseWriter, r *http.Request, fc *formContext, chapter, slot, key string, rest io.Reader) error {
-	v := s.newView(r, "")
-	return s.uploadFailedMsg(w, r, v, fc, chapter, slot, v.T(key), rest)
+func (h *Handler) uploadFailed(w http.ResponseWriter, r *http.Request, fc *formContext, chapter, slot, key string, rest io.Reader) error {
+	v := h.site.NewView(r, "")
+	return h.uploadFailedMsg(w, r, v, fc, chapter, slot, v.T(key), rest)
 }
 
 // uploadFailedMsg shows the chapter with the message at the proof. The rest
 // of the request is read first: a browser that is still sending would
 // otherwise see a broken connection instead of the message.
-func (s *Server) uploadFailedMsg(w http.ResponseWriter, r *http.Request, v *View, fc *formContext, chapter, slot, msg string, rest io.Reader) error {
+func (h *Handler) uploadFailedMsg(w http.ResponseWriter, r *http.Request, v *web.View, fc *formContext, chapter, slot, msg string, rest io.Reader) error {
 	if rest != nil {
 		io.Copy(io.Discard, rest)
 	}
 	io.Copy(io.Discard, r.Body)
-	v.Errors = []FieldMessage{{Field: form.HTMLID(slot), Message: msg}}
-	return s.showChapterView(w, r, v, fc, chapter, nil, http.StatusUnprocessableEntity, false)
+	v.Errors = []web.FieldMessage{{Field: form.HTMLID(slot), Message: msg}}
+	return h.showChapterView(w, r, v, fc, chapter, nil, http.StatusUnprocessableEntity, false)
 }
 
 // formUploadDelete removes one of the application's files.
-func (s *Server) formUploadDelete(w http.ResponseWriter, r *http.Request) error {
-	if s.Uploads == nil {
-		return errNotFound
+func (h *Handler) formUploadDelete(w http.ResponseWriter, r *http.Request) error {
+	if h.Uploads == nil {
+		return web.ErrNotFound
 	}
-	fc, err := s.loadForm(r, false)
+	fc, err := h.loadForm(r, false)
 	if err != nil {
 		return err
 	}
-	err = s.Uploads.Delete(r.Context(), fc.in.ID, r.PostFormValue("datei"))
+	err = h.Uploads.Delete(r.Context(), fc.in.ID, r.PostFormValue("datei"))
 	if err != nil && !errors.Is(err, upload.ErrNotFound) {
 		return err
 	}

@@ -1,4 +1,4 @@
-package web
+package backoffice
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
 	"github.com/sozialplattform/sozialplattform/internal/csvio"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
+	"github.com/sozialplattform/sozialplattform/internal/web"
 )
 
 // Onboarding of counselling centres (contact form, e-mail confirmation,
@@ -18,96 +19,96 @@ import (
 // in mails only show a page on GET; the button on it (POST) changes
 // something, because mail scanners open links.
 
-func (s *Server) accessRequestForm(w http.ResponseWriter, r *http.Request) error {
-	v := s.newView(r, "")
+func (h *Handler) accessRequestForm(w http.ResponseWriter, r *http.Request) error {
+	v := h.site.NewView(r, "")
 	v.Title = v.T("counselling.request.title")
 	v.Data = &counselling.AccessRequest{}
-	return s.render(w, r, http.StatusOK, "counselling_request", v)
+	return h.pages.Render(w, r, http.StatusOK, "counselling_request", v)
 }
 
-func (s *Server) accessRequest(w http.ResponseWriter, r *http.Request) error {
-	v := s.newView(r, "")
+func (h *Handler) accessRequest(w http.ResponseWriter, r *http.Request) error {
+	v := h.site.NewView(r, "")
 	v.Title = v.T("counselling.request.title")
 	f := r.PostForm
 	req := &counselling.AccessRequest{CentreName: f.Get("stelle"), Traeger: f.Get("traeger"), ContactName: f.Get("name"),
 		Email: f.Get("email"), Phone: f.Get("telefon"), Message: f.Get("nachricht")}
-	token, err := s.Onboarding.Request(r.Context(), req)
+	token, err := h.Onboarding.Request(r.Context(), req)
 	var ve *counselling.ValidationError
 	if errors.As(err, &ve) {
 		v.Errors = fieldMessages(v, ve.Problems)
 		v.Data = req
-		return s.render(w, r, http.StatusUnprocessableEntity, "counselling_request", v)
+		return h.pages.Render(w, r, http.StatusUnprocessableEntity, "counselling_request", v)
 	}
 	if err != nil {
 		return err
 	}
-	link := s.Config.BaseURL + "/" + v.Lang.Code + "/beratung/fuer-beratungsstellen/bestaetigen/" + token
-	if _, err := s.Mail.Send(r.Context(), v.Lang, "access_confirm", req.Email, map[string]any{"Request": req, "Link": link,
+	link := h.BaseURL + "/" + v.Lang.Code + "/beratung/fuer-beratungsstellen/bestaetigen/" + token
+	if _, err := h.Mail.Send(r.Context(), v.Lang, "access_confirm", req.Email, map[string]any{"Request": req, "Link": link,
 		"Until": req.CreatedAt.Add(counselling.ConfirmLifetime).In(counselling.Berlin).Format("02.01.2006 15:04")}); err != nil {
 		return err
 	}
-	s.Log.Info("access request", "request_id", requestID(r), "access_request", req.ID)
+	h.site.Log.Info("access request", "request_id", web.RequestID(r), "access_request", req.ID)
 	v.Title = v.T("counselling.request.sent_title")
-	return s.render(w, r, http.StatusOK, "counselling_request_sent", v)
+	return h.pages.Render(w, r, http.StatusOK, "counselling_request_sent", v)
 }
 
 // accessConfirmPage is the mail's link: a page with a button.
-func (s *Server) accessConfirmPage(w http.ResponseWriter, r *http.Request) error {
-	v := s.newView(r, "")
+func (h *Handler) accessConfirmPage(w http.ResponseWriter, r *http.Request) error {
+	v := h.site.NewView(r, "")
 	v.Title = v.T("counselling.request.confirm_title")
 	v.Data = r.PathValue("token")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	return s.render(w, r, http.StatusOK, "counselling_request_confirm", v)
+	return h.pages.Render(w, r, http.StatusOK, "counselling_request_confirm", v)
 }
 
-func (s *Server) accessConfirm(w http.ResponseWriter, r *http.Request) error {
-	v := s.newView(r, "")
-	req, err := s.Onboarding.Confirm(r.Context(), r.PathValue("token"))
+func (h *Handler) accessConfirm(w http.ResponseWriter, r *http.Request) error {
+	v := h.site.NewView(r, "")
+	req, err := h.Onboarding.Confirm(r.Context(), r.PathValue("token"))
 	if errors.Is(err, counselling.ErrNotFound) {
 		v.Title = v.T("counselling.request.link_gone")
-		return s.render(w, r, http.StatusGone, "counselling_request_done", v)
+		return h.pages.Render(w, r, http.StatusGone, "counselling_request_done", v)
 	}
 	if err != nil {
 		return err
 	}
-	if s.Config.OperatorEmail != "" {
+	if h.OperatorEmail != "" {
 		de, _ := i18n.Lookup("de")
-		if _, err := s.Mail.Send(r.Context(), de, "access_new", s.Config.OperatorEmail, map[string]any{"Request": req,
-			"Link": s.Config.BaseURL + "/de/intern/zugangsanfragen"}); err != nil {
+		if _, err := h.Mail.Send(r.Context(), de, "access_new", h.OperatorEmail, map[string]any{"Request": req,
+			"Link": h.BaseURL + "/de/intern/zugangsanfragen"}); err != nil {
 			return err
 		}
 	}
 	v.Title = v.T("counselling.request.confirmed")
 	v.Data = req
-	return s.render(w, r, http.StatusOK, "counselling_request_done", v)
+	return h.pages.Render(w, r, http.StatusOK, "counselling_request_done", v)
 }
 
-func (s *Server) accessRequests(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.Onboarding.Requests(r.Context(), actorFrom(r))
+func (h *Handler) accessRequests(w http.ResponseWriter, r *http.Request) error {
+	list, err := h.Onboarding.Requests(r.Context(), actorFrom(r))
 	if err != nil {
 		return editorError(err)
 	}
-	v := s.newView(r, "")
+	v := h.site.NewView(r, "")
 	v.Title = v.T("staff.requests.title")
 	v.Data = map[string]any{"Requests": list, "Flash": r.URL.Query().Get("ok")}
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, http.StatusOK, "staff_requests", v)
+	return h.pages.Render(w, r, http.StatusOK, "staff_requests", v)
 }
 
 // accessDecide approves (creating the organisation and inviting the
 // contact as its administrator) or rejects a confirmed request.
-func (s *Server) accessDecide(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) accessDecide(w http.ResponseWriter, r *http.Request) error {
 	a, id := actorFrom(r), r.PathValue("id")
-	back := "/" + langOf(r).Code + "/intern/zugangsanfragen?ok="
+	back := "/" + web.Lang(r).Code + "/intern/zugangsanfragen?ok="
 	if r.PostForm.Get("entscheidung") != "annehmen" {
-		if err := s.Onboarding.Reject(r.Context(), a, id); err != nil && !errors.Is(err, counselling.ErrNotConfirmed) {
+		if err := h.Onboarding.Reject(r.Context(), a, id); err != nil && !errors.Is(err, counselling.ErrNotConfirmed) {
 			return editorError(err)
 		}
 		http.Redirect(w, r, back+"rejected", http.StatusSeeOther)
 		return nil
 	}
-	req, org, err := s.Onboarding.Approve(r.Context(), a, id)
+	req, org, err := h.Onboarding.Approve(r.Context(), a, id)
 	if errors.Is(err, counselling.ErrNotConfirmed) {
 		http.Redirect(w, r, back+"not_confirmed", http.StatusSeeOther)
 		return nil
@@ -115,88 +116,88 @@ func (s *Server) accessDecide(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return editorError(err)
 	}
-	if err := s.invite(r, staffFrom(r), req.Email, req.ContactName, account.OrgAdmin, org.ID, org.Name); err != nil {
+	if err := h.invite(r, staffFrom(r), req.Email, req.ContactName, account.OrgAdmin, org.ID, org.Name); err != nil {
 		return err
 	}
-	s.Log.Info("access request approved", "request_id", requestID(r), "staff_id", a.ID, "organisation", org.ID)
+	h.site.Log.Info("access request approved", "request_id", web.RequestID(r), "staff_id", a.ID, "organisation", org.ID)
 	http.Redirect(w, r, back+"approved", http.StatusSeeOther)
 	return nil
 }
 
 // invite creates the account and mails the user name and the link.
-func (s *Server) invite(r *http.Request, actor *account.Staff, email, name string, role account.Role, orgID, orgName string) error {
-	st, token, err := s.Accounts.Invite(r.Context(), actor, email, name, role, orgID)
+func (h *Handler) invite(r *http.Request, actor *account.Staff, email, name string, role account.Role, orgID, orgName string) error {
+	st, token, err := h.Accounts.Invite(r.Context(), actor, email, name, role, orgID)
 	if err != nil {
 		return err
 	}
-	l := langOf(r)
-	link := s.Config.BaseURL + "/" + l.Code + "/intern/passwort/" + token
-	_, err = s.Mail.Send(r.Context(), l, "invitation", st.Email, map[string]any{"Email": st.Email, "Name": st.DisplayName, "Organisation": orgName,
-		"Link": link, "Until": s.Now().Add(account.InvitationLifetime).In(counselling.Berlin).Format("02.01.2006 15:04"),
+	l := web.Lang(r)
+	link := h.BaseURL + "/" + l.Code + "/intern/passwort/" + token
+	_, err = h.Mail.Send(r.Context(), l, "invitation", st.Email, map[string]any{"Email": st.Email, "Name": st.DisplayName, "Organisation": orgName,
+		"Link": link, "Until": h.site.Now().Add(account.InvitationLifetime).In(counselling.Berlin).Format("02.01.2006 15:04"),
 		"Role": string(role)})
 	return err
 }
 
-func (s *Server) teamPage(w http.ResponseWriter, r *http.Request, status int, errs []FieldMessage, report any) error {
+func (h *Handler) teamPage(w http.ResponseWriter, r *http.Request, status int, errs []web.FieldMessage, report any) error {
 	st := staffFrom(r)
 	orgID := teamOrg(r, st)
-	v := s.newView(r, "")
+	v := h.site.NewView(r, "")
 	v.Title = v.T("staff.team.title")
 	d := map[string]any{"OrgID": orgID, "Report": report, "Flash": r.URL.Query().Get("ok"), "Form": r.PostForm}
-	orgs, err := s.orgChoices(r)
+	orgs, err := h.orgChoices(r)
 	if err != nil {
 		return err
 	}
 	d["Orgs"] = orgs
 	if orgID != "" {
-		team, err := s.Accounts.Team(r.Context(), st, orgID)
+		team, err := h.Accounts.Team(r.Context(), st, orgID)
 		if errors.Is(err, account.ErrForbidden) {
-			return errForbidden
+			return web.ErrForbidden
 		}
 		if err != nil {
 			return err
 		}
 		d["Team"] = team
 	} else if st.Role != account.SystemAdmin {
-		return errForbidden
+		return web.ErrForbidden
 	}
 	v.Data, v.Errors = d, errs
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, status, "staff_team", v)
+	return h.pages.Render(w, r, status, "staff_team", v)
 }
 
-func (s *Server) team(w http.ResponseWriter, r *http.Request) error {
-	return s.teamPage(w, r, http.StatusOK, nil, nil)
+func (h *Handler) team(w http.ResponseWriter, r *http.Request) error {
+	return h.teamPage(w, r, http.StatusOK, nil, nil)
 }
 
-func (s *Server) orgName(r *http.Request, id string) string {
-	if o, err := s.CentreEditor.Store.FindOrganisation(r.Context(), id); err == nil {
+func (h *Handler) orgName(r *http.Request, id string) string {
+	if o, err := h.CentreEditor.Store.FindOrganisation(r.Context(), id); err == nil {
 		return o.Name
 	}
 	return ""
 }
 
-func (s *Server) teamInvite(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) teamInvite(w http.ResponseWriter, r *http.Request) error {
 	st := staffFrom(r)
 	orgID := teamOrg(r, st)
 	role := account.Counsellor
 	if r.PostForm.Get("rolle") == "admin" {
 		role = account.OrgAdmin
 	}
-	err := s.invite(r, st, r.PostForm.Get("email"), r.PostForm.Get("name"), role, orgID, s.orgName(r, orgID))
-	v := s.newView(r, "")
+	err := h.invite(r, st, r.PostForm.Get("email"), r.PostForm.Get("name"), role, orgID, h.orgName(r, orgID))
+	v := h.site.NewView(r, "")
 	switch {
 	case errors.Is(err, account.ErrForbidden):
-		return errForbidden
+		return web.ErrForbidden
 	case errors.Is(err, account.ErrExists):
-		return s.teamPage(w, r, http.StatusUnprocessableEntity, []FieldMessage{{Field: "team-email", Message: v.T("staff.team.error.exists")}}, nil)
+		return h.teamPage(w, r, http.StatusUnprocessableEntity, []web.FieldMessage{{Field: "team-email", Message: v.T("staff.team.error.exists")}}, nil)
 	case errors.Is(err, account.ErrInvalid):
-		return s.teamPage(w, r, http.StatusUnprocessableEntity, []FieldMessage{{Field: "team-email", Message: v.T("staff.team.error.invalid")}}, nil)
+		return h.teamPage(w, r, http.StatusUnprocessableEntity, []web.FieldMessage{{Field: "team-email", Message: v.T("staff.team.error.invalid")}}, nil)
 	case err != nil:
 		return err
 	}
-	s.Log.Info("staff invited", "request_id", requestID(r), "staff_id", st.ID, "organisation", orgID)
-	target := "/" + langOf(r).Code + "/intern/team?ok=invited"
+	h.site.Log.Info("staff invited", "request_id", web.RequestID(r), "staff_id", st.ID, "organisation", orgID)
+	target := "/" + web.Lang(r).Code + "/intern/team?ok=invited"
 	if st.Role == account.SystemAdmin {
 		target += "&organisation=" + orgID
 	}
@@ -226,20 +227,20 @@ type teamRow struct {
 // is a dry run or a row has a problem, invites every new address. An
 // address already in the team is reported and skipped, so the import can
 // run again.
-func (s *Server) teamImport(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) teamImport(w http.ResponseWriter, r *http.Request) error {
 	st := staffFrom(r)
 	orgID := teamOrg(r, st)
-	team, err := s.Accounts.Team(r.Context(), st, orgID)
+	team, err := h.Accounts.Team(r.Context(), st, orgID)
 	if errors.Is(err, account.ErrForbidden) {
-		return errForbidden
+		return web.ErrForbidden
 	}
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, "")
+	v := h.site.NewView(r, "")
 	data, err := readUpload(r, "datei")
 	if errors.Is(err, http.ErrMissingFile) {
-		return s.teamPage(w, r, http.StatusUnprocessableEntity, []FieldMessage{{Field: "team-datei", Message: v.T("staff.centres.import_no_file")}}, nil)
+		return h.teamPage(w, r, http.StatusUnprocessableEntity, []web.FieldMessage{{Field: "team-datei", Message: v.T("staff.centres.import_no_file")}}, nil)
 	}
 	if err != nil {
 		return err
@@ -247,7 +248,7 @@ func (s *Server) teamImport(w http.ResponseWriter, r *http.Request) error {
 	table, err := csvio.Read(bytes.NewReader(data))
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "csvio: ")
-		return s.teamPage(w, r, http.StatusUnprocessableEntity, []FieldMessage{{Field: "team-datei", Message: v.T("staff.centres.import_not_csv", "detail", msg)}}, nil)
+		return h.teamPage(w, r, http.StatusUnprocessableEntity, []web.FieldMessage{{Field: "team-datei", Message: v.T("staff.centres.import_not_csv", "detail", msg)}}, nil)
 	}
 	have := map[string]bool{}
 	for _, m := range team {
@@ -291,26 +292,26 @@ func (s *Server) teamImport(w http.ResponseWriter, r *http.Request) error {
 			if rows[i].Role == "admin" {
 				role = account.OrgAdmin
 			}
-			if err := s.invite(r, st, rows[i].Email, rows[i].Name, role, orgID, s.orgName(r, orgID)); err != nil && !errors.Is(err, account.ErrExists) {
+			if err := h.invite(r, st, rows[i].Email, rows[i].Name, role, orgID, h.orgName(r, orgID)); err != nil && !errors.Is(err, account.ErrExists) {
 				return err
 			}
 			rows[i].Invited = true
 		}
-		s.Log.Info("team imported", "request_id", requestID(r), "staff_id", st.ID, "rows", len(rows))
+		h.site.Log.Info("team imported", "request_id", web.RequestID(r), "staff_id", st.ID, "rows", len(rows))
 	}
 	status := http.StatusOK
 	if bad > 0 {
 		status = http.StatusUnprocessableEntity
 	}
-	return s.teamPage(w, r, status, nil, map[string]any{"Rows": rows, "Problems": bad, "Dry": dry || bad > 0, "Encoding": table.Encoding})
+	return h.teamPage(w, r, status, nil, map[string]any{"Rows": rows, "Problems": bad, "Dry": dry || bad > 0, "Encoding": table.Encoding})
 }
 
-func (s *Server) teamExport(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) teamExport(w http.ResponseWriter, r *http.Request) error {
 	st := staffFrom(r)
 	orgID := teamOrg(r, st)
-	team, err := s.Accounts.Team(r.Context(), st, orgID)
+	team, err := h.Accounts.Team(r.Context(), st, orgID)
 	if errors.Is(err, account.ErrForbidden) {
-		return errForbidden
+		return web.ErrForbidden
 	}
 	if err != nil {
 		return err
@@ -341,49 +342,49 @@ type passwordData struct {
 }
 
 // setPasswordForm is the invitation link: whom it is for and the form.
-func (s *Server) setPasswordForm(w http.ResponseWriter, r *http.Request) error {
-	v := s.newView(r, "")
+func (h *Handler) setPasswordForm(w http.ResponseWriter, r *http.Request) error {
+	v := h.site.NewView(r, "")
 	v.Title = v.T("staff.password.title")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	st, err := s.Accounts.InvitedStaff(r.Context(), r.PathValue("token"))
+	st, err := h.Accounts.InvitedStaff(r.Context(), r.PathValue("token"))
 	if err != nil {
 		v.Title = v.T("staff.password.gone")
-		return s.render(w, r, http.StatusGone, "staff_password", v)
+		return h.pages.Render(w, r, http.StatusGone, "staff_password", v)
 	}
 	v.Data = passwordData{Staff: st, Token: r.PathValue("token")}
-	return s.render(w, r, http.StatusOK, "staff_password", v)
+	return h.pages.Render(w, r, http.StatusOK, "staff_password", v)
 }
 
-func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
-	v := s.newView(r, "")
+func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request) error {
+	v := h.site.NewView(r, "")
 	v.Title = v.T("staff.password.title")
 	w.Header().Set("Cache-Control", "no-store")
 	token := r.PathValue("token")
-	st, err := s.Accounts.InvitedStaff(r.Context(), token)
+	st, err := h.Accounts.InvitedStaff(r.Context(), token)
 	if err != nil {
 		v.Title = v.T("staff.password.gone")
-		return s.render(w, r, http.StatusGone, "staff_password", v)
+		return h.pages.Render(w, r, http.StatusGone, "staff_password", v)
 	}
 	v.Data = passwordData{Staff: st, Token: token}
 	pw, again := r.PostForm.Get("password"), r.PostForm.Get("password2")
 	switch {
 	case len([]rune(pw)) < account.MinPassword:
-		v.Errors = []FieldMessage{{Field: "password", Message: v.T("staff.password.error.short", "n", account.MinPassword)}}
+		v.Errors = []web.FieldMessage{{Field: "password", Message: v.T("staff.password.error.short", "n", account.MinPassword)}}
 	case pw != again:
-		v.Errors = []FieldMessage{{Field: "password2", Message: v.T("staff.password.error.mismatch")}}
+		v.Errors = []web.FieldMessage{{Field: "password2", Message: v.T("staff.password.error.mismatch")}}
 	}
 	if len(v.Errors) > 0 {
-		return s.render(w, r, http.StatusUnprocessableEntity, "staff_password", v)
+		return h.pages.Render(w, r, http.StatusUnprocessableEntity, "staff_password", v)
 	}
-	if _, err := s.Accounts.SetPasswordWithToken(r.Context(), token, pw); err != nil {
+	if _, err := h.Accounts.SetPasswordWithToken(r.Context(), token, pw); err != nil {
 		if errors.Is(err, account.ErrTokenInvalid) {
 			v.Title, v.Data = v.T("staff.password.gone"), nil
-			return s.render(w, r, http.StatusGone, "staff_password", v)
+			return h.pages.Render(w, r, http.StatusGone, "staff_password", v)
 		}
 		return err
 	}
-	s.Log.Info("password set", "request_id", requestID(r), "staff_id", st.ID)
-	http.Redirect(w, r, "/"+langOf(r).Code+"/intern/anmelden?passwort=1", http.StatusSeeOther)
+	h.site.Log.Info("password set", "request_id", web.RequestID(r), "staff_id", st.ID)
+	http.Redirect(w, r, "/"+web.Lang(r).Code+"/intern/anmelden?passwort=1", http.StatusSeeOther)
 	return nil
 }

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	_ "embed"
@@ -48,13 +48,13 @@ type apiError struct {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Access-Control-Allow-Origin", "*")
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/json; charset=utf-8")
+	hdr.Set("Access-Control-Allow-Origin", "*")
 	if status == http.StatusOK {
-		h.Set("Cache-Control", "public, max-age=300")
+		hdr.Set("Cache-Control", "public, max-age=300")
 	} else {
-		h.Set("Cache-Control", "no-store")
+		hdr.Set("Cache-Control", "no-store")
 	}
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
@@ -79,7 +79,7 @@ var placeErrorCodes = []struct {
 	{geo.ErrNotFound, "not_found", "no place matches q"},
 }
 
-func (s *Server) apiPlaces(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) apiPlaces(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	limit := 10
 	if l := q.Get("limit"); l != "" {
@@ -90,7 +90,7 @@ func (s *Server) apiPlaces(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	res, err := s.Places.Lookup(q.Get("q"), limit)
+	res, err := h.Places.Lookup(q.Get("q"), limit)
 	if err != nil {
 		for _, e := range placeErrorCodes {
 			if errors.Is(err, e.err) {
@@ -114,9 +114,9 @@ func (s *Server) apiPlaces(w http.ResponseWriter, r *http.Request) {
 		if p.IsKreis {
 			ap.Postcodes = []string{}
 		}
-		ars, lvl := s.Places.ARS(p)
+		ars, lvl := h.Places.ARS(p)
 		ap.ARS, ap.ARSLevel = ars, string(lvl)
-		if k, ok := s.Places.Kreis(p.Kreis); ok {
+		if k, ok := h.Places.Kreis(p.Kreis); ok {
 			ap.Kreis = &apiKreis{AGS: k.AGS, Name: k.Name, Type: k.Type}
 		}
 		if p.HasCoord {
@@ -165,7 +165,7 @@ func toAPIMatch(m office.Match) apiMatch {
 	}
 }
 
-func (s *Server) apiResponsibility(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) apiResponsibility(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	leika, ars := strings.TrimSpace(q.Get("leika")), strings.TrimSpace(q.Get("ars"))
 	if len(leika) != 14 || !allDigits(leika) {
@@ -176,10 +176,10 @@ func (s *Server) apiResponsibility(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, http.StatusBadRequest, "ars", "ars must be a 12-digit Amtlicher Regionalschlüssel")
 		return
 	}
-	svc, known := s.Catalogue.ByLeiKa(leika)
-	ms, err := s.Offices.Find(r.Context(), []string{leika}, ars, known && svc.Kind == content.KindApplication)
+	svc, known := h.Catalogue.ByLeiKa(leika)
+	ms, err := h.Offices.Find(r.Context(), []string{leika}, ars, known && svc.Kind == content.KindApplication)
 	if err != nil {
-		s.Log.Error("responsibility look-up failed", "err", err)
+		h.site.Log.Error("responsibility look-up failed", "err", err)
 		writeAPIError(w, http.StatusInternalServerError, "internal", "the look-up failed; try again later")
 		return
 	}
@@ -207,11 +207,11 @@ func (s *Server) apiResponsibility(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) apiSpec(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Cache-Control", "public, max-age=3600")
+func (h *Handler) apiSpec(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/json; charset=utf-8")
+	hdr.Set("Access-Control-Allow-Origin", "*")
+	hdr.Set("Cache-Control", "public, max-age=3600")
 	_, _ = w.Write(openAPISpec)
 }
 

@@ -1,4 +1,4 @@
-package web
+package backoffice
 
 import (
 	"errors"
@@ -6,22 +6,23 @@ import (
 
 	"github.com/sozialplattform/sozialplattform/internal/application"
 	"github.com/sozialplattform/sozialplattform/internal/delivery"
+	"github.com/sozialplattform/sozialplattform/internal/web"
 )
 
 // deliveriesOverview shows operators the applications whose delivery is not
 // confirmed, with the last reason (delivery.Overview decides who may).
-func (s *Server) deliveriesOverview(w http.ResponseWriter, r *http.Request) error {
-	if s.Deliveries == nil {
-		return errNotFound
+func (h *Handler) deliveriesOverview(w http.ResponseWriter, r *http.Request) error {
+	if h.Deliveries == nil {
+		return web.ErrNotFound
 	}
-	open, confirmed, err := delivery.Overview(r.Context(), s.Deliveries, staffFrom(r), s.Now(), 500)
+	open, confirmed, err := delivery.Overview(r.Context(), h.Deliveries, staffFrom(r), h.site.Now(), 500)
 	if errors.Is(err, delivery.ErrForbidden) {
-		return errForbidden
+		return web.ErrForbidden
 	}
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, "")
+	v := h.site.NewView(r, "")
 	v.Title = v.T("staff.deliveries.title")
 	type row struct {
 		delivery.Open
@@ -30,11 +31,11 @@ func (s *Server) deliveriesOverview(w http.ResponseWriter, r *http.Request) erro
 	rows := make([]row, 0, len(open))
 	for _, o := range open {
 		rw := row{Open: o, Service: o.LeiKa, Transport: application.TransportName(o.Transport)}
-		if svc, ok := s.Catalogue.ByLeiKa(o.LeiKa); ok {
+		if svc, ok := h.Catalogue.ByLeiKa(o.LeiKa); ok {
 			rw.Service = svc.View(v.Lang.Code).Title
 		}
 		rows = append(rows, rw)
 	}
 	v.Data = map[string]any{"Rows": rows, "Open": len(open), "Confirmed": confirmed}
-	return s.render(w, r, http.StatusOK, "staff_deliveries", v)
+	return h.pages.Render(w, r, http.StatusOK, "staff_deliveries", v)
 }

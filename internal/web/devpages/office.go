@@ -1,10 +1,11 @@
-package web
+package devpages
 
 import (
 	"mime"
 	"net/http"
 
 	"github.com/sozialplattform/sozialplattform/internal/fitconnect/standin"
+	"github.com/sozialplattform/sozialplattform/internal/web"
 )
 
 // The receiving office's side of the embedded default's FIT-Connect
@@ -21,30 +22,30 @@ type DevOffice interface {
 	Received(destinationID string) ([]standin.Received, error)
 }
 
-func (s *Server) devOffice() DevOffice {
-	if s.DevFITConnect == nil {
+func (h *Handler) devOffice() DevOffice {
+	if h.Office == nil {
 		return nil
 	}
-	return s.DevFITConnect()
+	return h.Office()
 }
 
-func (s *Server) devOfficeList(w http.ResponseWriter, r *http.Request) error {
-	v := s.newView(r, "")
+func (h *Handler) devOfficeList(w http.ResponseWriter, r *http.Request) error {
+	v := h.site.NewView(r, "")
 	v.Title = v.T("dev.office.title")
 	var ds []standin.Destination
-	if o := s.devOffice(); o != nil {
+	if o := h.devOffice(); o != nil {
 		ds = o.Destinations()
 	}
 	v.Data = ds
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, http.StatusOK, "dev_office", v)
+	return h.pages.Render(w, r, http.StatusOK, "dev_office", v)
 }
 
 // devOfficeReceived decrypts what a destination received.
-func (s *Server) devOfficeReceived(r *http.Request) (standin.Destination, []standin.Received, error) {
-	o := s.devOffice()
+func (h *Handler) devOfficeReceived(r *http.Request) (standin.Destination, []standin.Received, error) {
+	o := h.devOffice()
 	if o == nil {
-		return standin.Destination{}, nil, errNotFound
+		return standin.Destination{}, nil, web.ErrNotFound
 	}
 	id := r.PathValue("dest")
 	for _, d := range o.Destinations() {
@@ -53,25 +54,25 @@ func (s *Server) devOfficeReceived(r *http.Request) (standin.Destination, []stan
 			return d, got, err
 		}
 	}
-	return standin.Destination{}, nil, errNotFound
+	return standin.Destination{}, nil, web.ErrNotFound
 }
 
-func (s *Server) devOfficeDestination(w http.ResponseWriter, r *http.Request) error {
-	d, got, err := s.devOfficeReceived(r)
+func (h *Handler) devOfficeDestination(w http.ResponseWriter, r *http.Request) error {
+	d, got, err := h.devOfficeReceived(r)
 	if err != nil {
 		return err
 	}
-	v := s.newView(r, "")
+	v := h.site.NewView(r, "")
 	v.Title = d.Name
 	v.Data = map[string]any{"Destination": d, "Received": got}
 	w.Header().Set("Cache-Control", "no-store")
-	return s.render(w, r, http.StatusOK, "dev_office_one", v)
+	return h.pages.Render(w, r, http.StatusOK, "dev_office_one", v)
 }
 
 // devOfficeFile serves one decrypted part: "data" (the XML), "metadata"
 // or an attachment by its id.
-func (s *Server) devOfficeFile(w http.ResponseWriter, r *http.Request) error {
-	_, got, err := s.devOfficeReceived(r)
+func (h *Handler) devOfficeFile(w http.ResponseWriter, r *http.Request) error {
+	_, got, err := h.devOfficeReceived(r)
 	if err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ func (s *Server) devOfficeFile(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		if name == "" {
-			return errNotFound
+			return web.ErrNotFound
 		}
 		w.Header().Set("Content-Type", ctype)
 		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
@@ -103,5 +104,5 @@ func (s *Server) devOfficeFile(w http.ResponseWriter, r *http.Request) error {
 		_, err := w.Write(body)
 		return err
 	}
-	return errNotFound
+	return web.ErrNotFound
 }

@@ -1,4 +1,4 @@
-package web
+package counsel
 
 import (
 	"net/http"
@@ -14,6 +14,8 @@ import (
 	"golang.org/x/text/language/display"
 
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
+	"github.com/sozialplattform/sozialplattform/internal/geo"
+	"github.com/sozialplattform/sozialplattform/internal/web"
 )
 
 // The counselling-centre finder: a GET form (q, ort, art, radius, sprache,
@@ -75,8 +77,8 @@ type counsellingHit struct {
 type counsellingData struct {
 	Form      counsellingForm
 	Searched  bool
-	Place     *placeView
-	Choices   []placeChoice
+	Place     *geo.Resolved
+	Choices   []geo.Choice
 	Hits      []counsellingHit
 	Total     int
 	Pages     int
@@ -106,21 +108,21 @@ func languageOptions(ui string) []langOption {
 
 var langOptionsCache sync.Map
 
-func (s *Server) counsellingIndex(r *http.Request) (*counselling.Index, error) {
-	ix, _, err := s.counsellingIndexVersion(r)
+func (h *Handler) counsellingIndex(r *http.Request) (*counselling.Index, error) {
+	ix, _, err := h.counsellingIndexVersion(r)
 	return ix, err
 }
 
-func (s *Server) counsellingIndexVersion(r *http.Request) (*counselling.Index, int64, error) {
-	if s.Centres == nil {
+func (h *Handler) counsellingIndexVersion(r *http.Request) (*counselling.Index, int64, error) {
+	if h.Centres == nil {
 		return counselling.NewIndex(nil), 0, nil
 	}
-	return s.Centres.IndexVersion(r.Context())
+	return h.Centres.IndexVersion(r.Context())
 }
 
 // counsellingFinder is GET /{lang}/beratung.
-func (s *Server) counsellingFinder(w http.ResponseWriter, r *http.Request) error {
-	v := s.newView(r, "")
+func (h *Handler) counsellingFinder(w http.ResponseWriter, r *http.Request) error {
+	v := h.site.NewView(r, "")
 	v.Title = v.T("counselling.title")
 	q := r.URL.Query()
 	f := counsellingForm{Q: strings.TrimSpace(q.Get("q")), Ort: strings.TrimSpace(q.Get("ort")), Sprache: q.Get("sprache"),
@@ -129,7 +131,7 @@ func (s *Server) counsellingFinder(w http.ResponseWriter, r *http.Request) error
 		Searched: len(q) > 0}
 	d.Languages = languageOptions(v.Lang.Code)
 	bad := func(field, key string, args ...any) {
-		v.Errors = append(v.Errors, FieldMessage{Field: field, Message: v.T(key, args...)})
+		v.Errors = append(v.Errors, web.FieldMessage{Field: field, Message: v.T(key, args...)})
 	}
 	query := counselling.Query{Limit: counsellingPageSize, Online: f.Online}
 	if utf8.RuneCountInString(f.Q) > maxCounsellingQuery {
@@ -168,7 +170,7 @@ func (s *Server) counsellingFinder(w http.ResponseWriter, r *http.Request) error
 		}
 	}
 	if f.Ort != "" {
-		res, key := s.resolvePlace(f.Ort)
+		res, key := h.Places.Resolve(f.Ort)
 		switch {
 		case key != "":
 			bad("ort", key)
@@ -189,7 +191,7 @@ func (s *Server) counsellingFinder(w http.ResponseWriter, r *http.Request) error
 		// Only the form: a list of every centre in the country helps nobody.
 		v.Cacheable = true
 	} else if len(d.Choices) == 0 {
-		ix, version, err := s.counsellingIndexVersion(r)
+		ix, version, err := h.counsellingIndexVersion(r)
 		if err != nil {
 			return err
 		}
@@ -199,10 +201,10 @@ func (s *Server) counsellingFinder(w http.ResponseWriter, r *http.Request) error
 		res := ix.Search(query)
 		d.Total = res.Total
 		d.Pages = (res.Total + counsellingPageSize - 1) / counsellingPageSize
-		for _, h := range res.Hits {
-			ch := counsellingHit{Hit: h}
+		for _, hit := range res.Hits {
+			ch := counsellingHit{Hit: hit}
 			if query.HasPlace {
-				ch.Distance = v.T("counselling.distance", "km", formatKm(v.Lang.Code, h.DistanceKm))
+				ch.Distance = v.T("counselling.distance", "km", formatKm(v.Lang.Code, hit.DistanceKm))
 			}
 			d.Hits = append(d.Hits, ch)
 		}
@@ -226,7 +228,7 @@ func (s *Server) counsellingFinder(w http.ResponseWriter, r *http.Request) error
 		}
 	}
 	v.Data = d
-	return s.render(w, r, status, "counselling_finder", v)
+	return h.pages.Render(w, r, status, "counselling_finder", v)
 }
 
 func formatKm(lang string, km float64) string {
@@ -256,21 +258,21 @@ type counsellingDetail struct {
 var weekdayKeys = []string{"mo", "tu", "we", "th", "fr", "sa", "su"}
 
 // counsellingCentre is GET /{lang}/beratung/{slug}: the detail page.
-func (s *Server) counsellingCentre(w http.ResponseWriter, r *http.Request) error {
-	ix, err := s.counsellingIndex(r)
+func (h *Handler) counsellingCentre(w http.ResponseWriter, r *http.Request) error {
+	ix, err := h.counsellingIndex(r)
 	if err != nil {
 		return err
 	}
 	c, ok := ix.Centre(r.PathValue("slug"))
 	if !ok {
-		return errNotFound
+		return web.ErrNotFound
 	}
 	if r.PathValue("slug") != c.Slug {
-		http.Redirect(w, r, "/"+langOf(r).Code+"/beratung/"+c.Slug, http.StatusMovedPermanently)
+		http.Redirect(w, r, "/"+web.Lang(r).Code+"/beratung/"+c.Slug, http.StatusMovedPermanently)
 		return nil
 	}
-	v := s.newView(r, c.Name)
-	now := s.Now().In(counselling.Berlin)
+	v := h.site.NewView(r, c.Name)
+	now := h.site.Now().In(counselling.Berlin)
 	d := &counsellingDetail{C: c, Open: c.OpenAt(now), Booking: c.BookingCase(), Online: c.OnlineCase()}
 	at := func(t time.Time) string {
 		day := ""
@@ -289,11 +291,11 @@ func (s *Server) counsellingCentre(w http.ResponseWriter, r *http.Request) error
 	}
 	today := (int(now.Weekday()) + 6) % 7
 	for i, k := range weekdayKeys {
-		h := counselling.FormatIntervals(c.Hours[i])
-		if h == "" {
-			h = v.T("counselling.closed_day")
+		hours := counselling.FormatIntervals(c.Hours[i])
+		if hours == "" {
+			hours = v.T("counselling.closed_day")
 		}
-		d.Week = append(d.Week, counsellingDay{Name: v.T("counselling.day." + k), Hours: h, Today: i == today})
+		d.Week = append(d.Week, counsellingDay{Name: v.T("counselling.day." + k), Hours: hours, Today: i == today})
 	}
 	horizon := now.AddDate(0, 0, 60)
 	for _, e := range c.Exceptions {
@@ -318,24 +320,24 @@ func (s *Server) counsellingCentre(w http.ResponseWriter, r *http.Request) error
 	}
 	v.Desc = strings.Join(c.Offers, ", ")
 	v.Data = d
-	return s.render(w, r, http.StatusOK, "counselling_centre", v)
+	return h.pages.Render(w, r, http.StatusOK, "counselling_centre", v)
 }
 
 // counsellingComing is the page behind "Termin buchen" (Fall 1) and
 // "Online-Beratung" (Fall 4) until booking and online counselling are built.
-func (s *Server) counsellingComing(kind string) handlerFunc {
+func (h *Handler) counsellingComing(kind string) web.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		ix, err := s.counsellingIndex(r)
+		ix, err := h.counsellingIndex(r)
 		if err != nil {
 			return err
 		}
 		c, ok := ix.Centre(r.PathValue("slug"))
 		if !ok || (kind == "termin" && c.BookingCase() != counselling.BookOwn) || (kind == "online" && c.OnlineCase() != counselling.OnlineOwn) {
-			return errNotFound
+			return web.ErrNotFound
 		}
-		v := s.newView(r, "")
+		v := h.site.NewView(r, "")
 		v.Title = v.T("counselling.coming." + kind + ".title")
 		v.Data = c
-		return s.render(w, r, http.StatusOK, "counselling_coming", v)
+		return h.pages.Render(w, r, http.StatusOK, "counselling_coming", v)
 	}
 }

@@ -1,4 +1,4 @@
-package web
+package apply
 
 import (
 	"errors"
@@ -16,6 +16,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/identity"
 	"github.com/sozialplattform/sozialplattform/internal/office"
 	"github.com/sozialplattform/sozialplattform/internal/session"
+	"github.com/sozialplattform/sozialplattform/internal/web"
 )
 
 // The application assistant: one page per chapter of a form definition.
@@ -45,20 +46,20 @@ type formContext struct {
 
 // loadForm finds the definition and the person's application in the session;
 // start creates one when there is none.
-func (s *Server) loadForm(r *http.Request, start bool) (*formContext, error) {
+func (h *Handler) loadForm(r *http.Request, start bool) (*formContext, error) {
 	leika := r.PathValue("leika")
 	if leika == "" {
 		leika = r.PathValue("slug")
 	}
-	def, ok := s.Forms[leika]
+	def, ok := h.Forms[leika]
 	if !ok {
-		return nil, errNotFound
+		return nil, web.ErrNotFound
 	}
-	svc, ok := s.Catalogue.ByLeiKa(leika)
+	svc, ok := h.Catalogue.ByLeiKa(leika)
 	if !ok {
-		return nil, errNotFound
+		return nil, web.ErrNotFound
 	}
-	fc := &formContext{def: def, svc: svc, lang: langOf(r).Code}
+	fc := &formContext{def: def, svc: svc, lang: web.Lang(r).Code}
 	fc.base = "/" + fc.lang + "/antrag/" + leika
 	if sess := session.FromContext(r.Context()); sess != nil {
 		if raw := sess.Get(formKey(leika)); raw != "" {
@@ -68,7 +69,7 @@ func (s *Server) loadForm(r *http.Request, start bool) (*formContext, error) {
 		}
 	}
 	if fc.in == nil && start {
-		fc.in = application.New(def, svc.Slug, validARS(r.URL.Query().Get("ars")), s.Now())
+		fc.in = application.New(def, svc.Slug, validARS(r.URL.Query().Get("ars")), h.site.Now())
 		fc.fresh = true
 	}
 	if fc.in == nil {
@@ -92,25 +93,25 @@ func validARS(ars string) string {
 
 // saveForm writes the application back into the session and, for a
 // signed-in person, into the draft.
-func (s *Server) saveForm(w http.ResponseWriter, r *http.Request, fc *formContext) error {
-	fc.in.Updated = s.Now()
+func (h *Handler) saveForm(w http.ResponseWriter, r *http.Request, fc *formContext) error {
+	fc.in.Updated = h.site.Now()
 	raw, err := fc.in.Encode()
 	if err != nil {
 		return err
 	}
 	sess := session.FromContext(r.Context())
 	sess.Set(formKey(fc.def.LeiKa), raw)
-	if err := s.Sessions.Save(r.Context(), w, sess); err != nil {
+	if err := h.site.Sessions.Save(r.Context(), w, sess); err != nil {
 		return err
 	}
-	if s.Uploads != nil {
+	if h.Uploads != nil {
 		// Proofs live as long as the application they belong to.
-		if err := s.Uploads.Extend(r.Context(), fc.in.ID); err != nil {
+		if err := h.Uploads.Extend(r.Context(), fc.in.ID); err != nil {
 			return err
 		}
 	}
-	if citizenFrom(r) != nil && s.Drafts != nil {
-		return s.Drafts.Save(r.Context(), &draft.Draft{ID: fc.in.ID, Owner: sess.Owner(), Service: fc.svc.Slug, Data: raw,
+	if citizenFrom(r) != nil && h.Drafts != nil {
+		return h.Drafts.Save(r.Context(), &draft.Draft{ID: fc.in.ID, Owner: sess.Owner(), Service: fc.svc.Slug, Data: raw,
 			CreatedAt: fc.in.Created})
 	}
 	return nil
@@ -118,14 +119,14 @@ func (s *Server) saveForm(w http.ResponseWriter, r *http.Request, fc *formContex
 
 // formEntry is GET /{lang}/antrag/{leika}: the chapter list and the first
 // chapter that still needs answers.
-func (s *Server) formEntry(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) formEntry(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Get("ars") == "" {
-		if e := s.states.get(s.stateKeyFor(r, r.PathValue("slug"), "@entry"), s.Now()); e != nil {
+		if e := h.states.get(h.stateKeyFor(r, r.PathValue("slug"), "@entry"), h.site.Now()); e != nil {
 			e.write(w, r)
 			return nil
 		}
 	}
-	fc, err := s.loadForm(r, true)
+	fc, err := h.loadForm(r, true)
 	if err != nil {
 		return err
 	}
@@ -138,22 +139,22 @@ func (s *Server) formEntry(w http.ResponseWriter, r *http.Request) error {
 		if id := citizenFrom(r); id != nil && !id.Consented.IsZero() && len(fc.in.Answers) == 0 {
 			prefill(fc.def, fc.in.Answers, id)
 		}
-		if err := s.saveForm(w, r, fc); err != nil {
+		if err := h.saveForm(w, r, fc); err != nil {
 			return err
 		}
 	}
 	// The entry shows the first chapter that needs answers: which one that
 	// is follows from the state, so the kept page is looked up first.
-	entryKey := s.stateKeyFor(r, fc.def.LeiKa, "@entry")
-	first := fc.in.FirstOpen(fc.def, s.Now())
+	entryKey := h.stateKeyFor(r, fc.def.LeiKa, "@entry")
+	first := fc.in.FirstOpen(fc.def, h.site.Now())
 	if first == "" {
 		first = fc.def.Chapters[len(fc.def.Chapters)-1].ID
 	}
-	if fc.fresh || entryKey == "" || s.chapterStateKey(r, fc, first) == "" {
-		return s.showChapter(w, r, fc, first, nil, http.StatusOK, true)
+	if fc.fresh || entryKey == "" || h.chapterStateKey(r, fc, first) == "" {
+		return h.showChapter(w, r, fc, first, nil, http.StatusOK, true)
 	}
-	return s.cachedRender(w, r, entryKey, func(w http.ResponseWriter) error {
-		return s.showChapter(w, r, fc, first, nil, http.StatusOK, true)
+	return h.cachedRender(w, r, entryKey, func(w http.ResponseWriter) error {
+		return h.showChapter(w, r, fc, first, nil, http.StatusOK, true)
 	})
 }
 
@@ -177,100 +178,100 @@ func prefill(def *form.Definition, a form.Answers, id *identity.Identity) {
 
 // formGone sends a person whose application is no longer in the session to
 // a new one, with a notice.
-func (s *Server) formGone(w http.ResponseWriter, r *http.Request) error {
-	http.Redirect(w, r, "/"+langOf(r).Code+"/antrag/"+r.PathValue("leika")+"?abgelaufen=1", http.StatusSeeOther)
+func (h *Handler) formGone(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, "/"+web.Lang(r).Code+"/antrag/"+r.PathValue("leika")+"?abgelaufen=1", http.StatusSeeOther)
 	return nil
 }
 
 // resumeDraft is reached from the personal area: the draft becomes the
 // application of this session again.
-func (s *Server) resumeDraft(w http.ResponseWriter, r *http.Request, svc *content.Service, id string) error {
+func (h *Handler) resumeDraft(w http.ResponseWriter, r *http.Request, svc *content.Service, id string) error {
 	id_ := citizenFrom(r)
-	if id_ == nil || s.Drafts == nil {
-		http.Redirect(w, r, "/"+langOf(r).Code+"/anmelden?"+url.Values{"weiter": {"/" + langOf(r).Code + "/konto"}}.Encode(), http.StatusSeeOther)
+	if id_ == nil || h.Drafts == nil {
+		http.Redirect(w, r, "/"+web.Lang(r).Code+"/anmelden?"+url.Values{"weiter": {"/" + web.Lang(r).Code + "/konto"}}.Encode(), http.StatusSeeOther)
 		return nil
 	}
 	sess := session.FromContext(r.Context())
-	d, err := s.Drafts.Find(r.Context(), sess.Owner(), id)
+	d, err := h.Drafts.Find(r.Context(), sess.Owner(), id)
 	if errors.Is(err, draft.ErrNotFound) || (err == nil && d.Service != svc.Slug) {
-		return errNotFound
+		return web.ErrNotFound
 	}
 	if err != nil {
 		return err
 	}
-	for leika, def := range s.Forms {
-		if svcOf, ok := s.Catalogue.ByLeiKa(leika); ok && svcOf.Slug == svc.Slug {
+	for leika, def := range h.Forms {
+		if svcOf, ok := h.Catalogue.ByLeiKa(leika); ok && svcOf.Slug == svc.Slug {
 			if _, err := application.Decode(d.Data, def); err != nil {
 				return errFormExpired
 			}
 			sess.Set(formKey(leika), d.Data)
-			if err := s.Sessions.Save(r.Context(), w, sess); err != nil {
+			if err := h.site.Sessions.Save(r.Context(), w, sess); err != nil {
 				return err
 			}
-			http.Redirect(w, r, "/"+langOf(r).Code+"/antrag/"+leika, http.StatusSeeOther)
+			http.Redirect(w, r, "/"+web.Lang(r).Code+"/antrag/"+leika, http.StatusSeeOther)
 			return nil
 		}
 	}
-	return errNotFound
+	return web.ErrNotFound
 }
 
 // formChapterGet shows a chapter.
-func (s *Server) formChapterGet(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) formChapterGet(w http.ResponseWriter, r *http.Request) error {
 	// A page kept for exactly this state was reachable in it: answered
 	// before the application is even read.
-	if e := s.states.get(s.stateKeyFor(r, r.PathValue("leika"), r.PathValue("chapter")), s.Now()); e != nil {
+	if e := h.states.get(h.stateKeyFor(r, r.PathValue("leika"), r.PathValue("chapter")), h.site.Now()); e != nil {
 		e.write(w, r)
 		return nil
 	}
-	fc, err := s.loadForm(r, false)
+	fc, err := h.loadForm(r, false)
 	if err == errFormExpired {
-		return s.formGone(w, r)
+		return h.formGone(w, r)
 	}
 	if err != nil {
 		return err
 	}
 	id := r.PathValue("chapter")
 	if _, ok := fc.def.Chapter(id); !ok {
-		return errNotFound
+		return web.ErrNotFound
 	}
-	if !fc.in.Reachable(fc.def, id, s.Now()) {
+	if !fc.in.Reachable(fc.def, id, h.site.Now()) {
 		// A locked chapter: go to the first one that needs answers.
-		http.Redirect(w, r, fc.base+"/"+fc.in.FirstOpen(fc.def, s.Now()), http.StatusSeeOther)
+		http.Redirect(w, r, fc.base+"/"+fc.in.FirstOpen(fc.def, h.site.Now()), http.StatusSeeOther)
 		return nil
 	}
-	return s.showChapterCached(w, r, fc, id, false)
+	return h.showChapterCached(w, r, fc, id, false)
 }
 
 // showChapterCached answers a GET of a chapter from the state cache when
 // nothing changed since it was rendered.
-func (s *Server) showChapterCached(w http.ResponseWriter, r *http.Request, fc *formContext, id string, entry bool) error {
-	key := s.chapterStateKey(r, fc, id)
+func (h *Handler) showChapterCached(w http.ResponseWriter, r *http.Request, fc *formContext, id string, entry bool) error {
+	key := h.chapterStateKey(r, fc, id)
 	if key == "" {
-		return s.showChapter(w, r, fc, id, nil, http.StatusOK, entry)
+		return h.showChapter(w, r, fc, id, nil, http.StatusOK, entry)
 	}
-	if e := s.states.get(key, s.Now()); e != nil {
+	if e := h.states.get(key, h.site.Now()); e != nil {
 		e.write(w, r)
 		return nil
 	}
-	return s.cachedRender(w, r, key, func(w http.ResponseWriter) error {
-		return s.showChapter(w, r, fc, id, nil, http.StatusOK, entry)
+	return h.cachedRender(w, r, key, func(w http.ResponseWriter) error {
+		return h.showChapter(w, r, fc, id, nil, http.StatusOK, entry)
 	})
 }
 
 // chapterStateKey is the state cache's key for a chapter page, "" for pages
 // that show what the application alone does not determine (uploads, the
 // receiving office).
-func (s *Server) chapterStateKey(r *http.Request, fc *formContext, id string) string {
+func (h *Handler) chapterStateKey(r *http.Request, fc *formContext, id string) string {
 	if id == fc.def.Chapters[len(fc.def.Chapters)-1].ID || id == fc.def.UploadChapter() {
 		return ""
 	}
-	return s.stateKeyFor(r, fc.def.LeiKa, id)
+	return h.stateKeyFor(r, fc.def.LeiKa, id)
 }
 
 // stateKeyFor is the state cache's key for a page of the application: the
 // visitor's cookies, the application exactly as saved in the session, the
 // page, language, query, encoding and day; "" without an application.
-func (s *Server) stateKeyFor(r *http.Request, leika, id string) string {
+func (h *Handler) stateKeyFor(r *http.Request, leika, id string) string {
 	sess := session.FromContext(r.Context())
 	if sess == nil {
 		return ""
@@ -285,42 +286,42 @@ func (s *Server) stateKeyFor(r *http.Request, leika, id string) string {
 		}
 		return ""
 	}
-	return stateKey(cookie(s.Sessions.CookieName()), cookie(s.csrfCookieName()), string(sess.Kind()), leika, id, langOf(r).Code,
-		r.URL.RawQuery, negotiateEncoding(r), s.Now().UTC().Format("2006-01-02"), raw)
+	return stateKey(cookie(h.site.Sessions.CookieName()), cookie(h.site.CSRFCookieName()), string(sess.Kind()), leika, id, web.Lang(r).Code,
+		r.URL.RawQuery, web.NegotiateEncoding(r), h.site.Now().UTC().Format("2006-01-02"), raw)
 }
 
 // formChapterPost takes a chapter's answers and acts on the button pressed.
-func (s *Server) formChapterPost(w http.ResponseWriter, r *http.Request) error {
-	fc, err := s.loadForm(r, true)
+func (h *Handler) formChapterPost(w http.ResponseWriter, r *http.Request) error {
+	fc, err := h.loadForm(r, true)
 	if err != nil {
 		return err
 	}
 	id := r.PathValue("chapter")
 	if _, ok := fc.def.Chapter(id); !ok {
-		return errNotFound
+		return web.ErrNotFound
 	}
 	if fc.fresh {
 		// "Absenden" pressed twice: the first one sent it; show its receipt.
 		if sess := session.FromContext(r.Context()); sess != nil {
-			if last := sess.Get(lastReceiptKey(fc.def.LeiKa)); last != "" && s.receiptAllowed(r, last) {
+			if last := sess.Get(lastReceiptKey(fc.def.LeiKa)); last != "" && h.receiptAllowed(r, last) {
 				http.Redirect(w, r, fc.base+"/eingang/"+last, http.StatusSeeOther)
 				return nil
 			}
 		}
 		// The session ended while the person was typing: what they sent is
 		// kept in a new application, and they are told.
-		s.readChapter(fc, id, r)
-		if err := s.saveForm(w, r, fc); err != nil {
+		h.readChapter(fc, id, r)
+		if err := h.saveForm(w, r, fc); err != nil {
 			return err
 		}
 		http.Redirect(w, r, fc.base+"?abgelaufen=1", http.StatusSeeOther)
 		return nil
 	}
-	if !fc.in.Reachable(fc.def, id, s.Now()) {
-		http.Redirect(w, r, fc.base+"/"+fc.in.FirstOpen(fc.def, s.Now()), http.StatusSeeOther)
+	if !fc.in.Reachable(fc.def, id, h.site.Now()) {
+		http.Redirect(w, r, fc.base+"/"+fc.in.FirstOpen(fc.def, h.site.Now()), http.StatusSeeOther)
 		return nil
 	}
-	open := s.readChapter(fc, id, r)
+	open := h.readChapter(fc, id, r)
 	action := r.PostFormValue("aktion")
 	switch {
 	case strings.HasPrefix(action, "hinzufuegen:"):
@@ -335,13 +336,13 @@ func (s *Server) formChapterPost(w http.ResponseWriter, r *http.Request) error {
 			open = shiftOpen(open, g, i)
 		}
 	}
-	now := s.Now()
+	now := h.site.Now()
 	st, _ := fc.def.Evaluate(id, fc.in.Answers, now)
 	last := id == fc.def.Chapters[len(fc.def.Chapters)-1].ID
 	switch action {
 	case "zurueck":
 		// Back never validates and never loses what was typed.
-		if err := s.saveForm(w, r, fc); err != nil {
+		if err := h.saveForm(w, r, fc); err != nil {
 			return err
 		}
 		prev := fc.in.Next(fc.def, id, -1, now)
@@ -355,19 +356,19 @@ func (s *Server) formChapterPost(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	case "weiter", "speichern", "absenden":
 		if action == "speichern" {
-			if err := s.saveForm(w, r, fc); err != nil {
+			if err := h.saveForm(w, r, fc); err != nil {
 				return err
 			}
 			http.Redirect(w, r, fc.base+"/"+id+"?gespeichert=1", http.StatusSeeOther)
 			return nil
 		}
-		consentErrs := s.consentProblems(r, fc, last && action == "absenden")
+		consentErrs := h.consentProblems(r, fc, last && action == "absenden")
 		if len(st.Problems) == 0 && len(consentErrs) == 0 {
 			fc.in.Done[id] = true
 			if last && action == "absenden" {
-				return s.submit(w, r, fc)
+				return h.submit(w, r, fc)
 			}
-			if err := s.saveForm(w, r, fc); err != nil {
+			if err := h.saveForm(w, r, fc); err != nil {
 				return err
 			}
 			next := fc.in.Next(fc.def, id, +1, now)
@@ -378,12 +379,12 @@ func (s *Server) formChapterPost(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 		delete(fc.in.Done, id)
-		if err := s.saveForm(w, r, fc); err != nil {
+		if err := h.saveForm(w, r, fc); err != nil {
 			return err
 		}
-		v := s.newView(r, "")
+		v := h.site.NewView(r, "")
 		for _, p := range st.Problems {
-			v.Errors = append(v.Errors, FieldMessage{Field: problemTarget(fc.def, p.Path), Message: problemText(v, p)})
+			v.Errors = append(v.Errors, web.FieldMessage{Field: problemTarget(fc.def, p.Path), Message: problemText(v, p)})
 		}
 		v.Errors = append(v.Errors, consentErrs...)
 		for _, p := range st.Problems {
@@ -391,17 +392,17 @@ func (s *Server) formChapterPost(w http.ResponseWriter, r *http.Request) error {
 				open[g+"."+strconv.Itoa(i)] = true
 			}
 		}
-		return s.showChapterView(w, r, v, fc, id, open, http.StatusUnprocessableEntity, false)
+		return h.showChapterView(w, r, v, fc, id, open, http.StatusUnprocessableEntity, false)
 	}
 	// "Aktualisieren", adding or removing an entry: show the chapter again
 	// with what now applies, without error messages.
-	if err := s.saveForm(w, r, fc); err != nil {
+	if err := h.saveForm(w, r, fc); err != nil {
 		return err
 	}
 	if r.Header.Get("X-Fragment") == "1" {
-		return s.renderChapterFragment(w, r, fc, id, open)
+		return h.renderChapterFragment(w, r, fc, id, open)
 	}
-	return s.showChapter(w, r, fc, id, open, http.StatusOK, false)
+	return h.showChapter(w, r, fc, id, open, http.StatusOK, false)
 }
 
 // problemTarget is the id an error-summary link jumps to: the field, or for
@@ -413,7 +414,7 @@ func problemTarget(def *form.Definition, path string) string {
 	return form.HTMLID(path)
 }
 
-func problemText(v *View, p form.Problem) string {
+func problemText(v *web.View, p form.Problem) string {
 	if p.Key != "" {
 		return v.T(p.Key)
 	}
@@ -439,12 +440,12 @@ func shiftOpen(open map[string]bool, group string, i int) map[string]bool {
 // answers; the evaluation then cleans and checks them. Entries of
 // repeatable groups that were shown folded are not in the post and keep
 // their answers. It returns the entries that were shown open.
-func (s *Server) readChapter(fc *formContext, chapterID string, r *http.Request) map[string]bool {
+func (h *Handler) readChapter(fc *formContext, chapterID string, r *http.Request) map[string]bool {
 	open := map[string]bool{}
 	for _, k := range r.PostForm["offen"] {
 		open[k] = true
 	}
-	st, _ := fc.def.Evaluate(chapterID, fc.in.Answers.Clone(), s.Now())
+	st, _ := fc.def.Evaluate(chapterID, fc.in.Answers.Clone(), h.site.Now())
 	for _, it := range st.Items {
 		// Every field of the chapter is read, visible or not: whether a
 		// field shows depends on the answers being posted now, and the
@@ -535,13 +536,13 @@ type consentView struct {
 	OfficeAlternative *office.Match
 }
 
-func (s *Server) showChapter(w http.ResponseWriter, r *http.Request, fc *formContext, id string, open map[string]bool, status int, entry bool) error {
-	return s.showChapterView(w, r, s.newView(r, ""), fc, id, open, status, entry)
+func (h *Handler) showChapter(w http.ResponseWriter, r *http.Request, fc *formContext, id string, open map[string]bool, status int, entry bool) error {
+	return h.showChapterView(w, r, h.site.NewView(r, ""), fc, id, open, status, entry)
 }
 
-func (s *Server) buildChapter(r *http.Request, v *View, fc *formContext, id string, open map[string]bool) (*formPage, error) {
+func (h *Handler) buildChapter(r *http.Request, v *web.View, fc *formContext, id string, open map[string]bool) (*formPage, error) {
 	lang := v.Lang.Code
-	now := s.Now()
+	now := h.site.Now()
 	st, _ := fc.def.Evaluate(id, fc.in.Answers, now)
 	p := &formPage{ServiceTitle: fc.svc.View(lang).Title, Chapter: st, Help: st.Help.In(lang), Base: fc.base,
 		Action: fc.base + "/" + id, Signed: citizenFrom(r) != nil, Saved: r.URL.Query().Get("gespeichert") == "1",
@@ -578,19 +579,19 @@ func (s *Server) buildChapter(r *http.Request, v *View, fc *formContext, id stri
 	if k := r.URL.Query().Get("bearbeiten"); k != "" {
 		open[k] = true
 	}
-	p.Items = s.renderItems(fc, st, errs, open, v)
+	p.Items = h.renderItems(fc, st, errs, open, v)
 	for k := range open {
 		p.Open = append(p.Open, k)
 	}
 	if p.Last {
-		c, err := s.consentView(r, fc, v)
+		c, err := h.consentView(r, fc, v)
 		if err != nil {
 			return nil, err
 		}
 		p.Consent = c
 	}
 	if hasUploads(fc.def, st) {
-		u, err := s.uploadView(r, fc, st, v, errs)
+		u, err := h.uploadView(r, fc, st, v, errs)
 		if err != nil {
 			return nil, err
 		}
@@ -606,8 +607,8 @@ func (s *Server) buildChapter(r *http.Request, v *View, fc *formContext, id stri
 	return p, nil
 }
 
-func (s *Server) showChapterView(w http.ResponseWriter, r *http.Request, v *View, fc *formContext, id string, open map[string]bool, status int, entry bool) error {
-	p, err := s.buildChapter(r, v, fc, id, open)
+func (h *Handler) showChapterView(w http.ResponseWriter, r *http.Request, v *web.View, fc *formContext, id string, open map[string]bool, status int, entry bool) error {
+	p, err := h.buildChapter(r, v, fc, id, open)
 	if err != nil {
 		return err
 	}
@@ -623,25 +624,24 @@ func (s *Server) showChapterView(w http.ResponseWriter, r *http.Request, v *View
 	}
 	v.Data = p
 	v.NoFeedback = true
-	return s.render(w, r, status, "form_chapter", v)
+	return h.pages.Render(w, r, status, "form_chapter", v)
 }
 
 // renderChapterFragment answers the script's in-place update with the inner
 // part of the chapter form only.
-func (s *Server) renderChapterFragment(w http.ResponseWriter, r *http.Request, fc *formContext, id string, open map[string]bool) error {
-	v := s.newView(r, "")
-	p, err := s.buildChapter(r, v, fc, id, open)
+func (h *Handler) renderChapterFragment(w http.ResponseWriter, r *http.Request, fc *formContext, id string, open map[string]bool) error {
+	v := h.site.NewView(r, "")
+	p, err := h.buildChapter(r, v, fc, id, open)
 	if err != nil {
 		return err
 	}
 	v.Data = p
-	t := s.tmpl.pages["form_chapter"]
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	return t.ExecuteTemplate(w, "chapter_fields", v)
+	return h.pages.Fragment(w, "form_chapter", "chapter_fields", v)
 }
 
-func (s *Server) renderItems(fc *formContext, st *form.ChapterState, errs map[string]string, open map[string]bool, v *View) []renderedItem {
+func (h *Handler) renderItems(fc *formContext, st *form.ChapterState, errs map[string]string, open map[string]bool, v *web.View) []renderedItem {
 	lang := v.Lang.Code
 	var out []renderedItem
 	groups := map[string]*groupView{}
@@ -684,21 +684,21 @@ func (s *Server) renderItems(fc *formContext, st *form.ChapterState, errs map[st
 		for _, c := range fc.def.CodeLists[f.CodeList] {
 			fv.Codes = append(fv.Codes, form.CodeView{Value: c.Value, Label: c.Label.In(lang), Checked: selected[c.Value]})
 		}
-		h, err := form.RenderHTML(f.Kind, fv)
+		fieldHTML, err := form.RenderHTML(f.Kind, fv)
 		if err != nil {
 			continue
 		}
 		// Fields of a repeatable group go into their entry.
 		if g, idx := groupEntryOf(it.Path); g != "" {
 			if gv := groups[g]; gv != nil && idx < len(gv.Entries) {
-				gv.Entries[idx].HTML += h
+				gv.Entries[idx].HTML += fieldHTML
 				if fv.Error != "" || !entryFilled(fc.in.Answers, gv.Entries[idx].Key) {
 					open[gv.Entries[idx].Key] = true
 				}
 				continue
 			}
 		}
-		out = append(out, renderedItem{HTML: h})
+		out = append(out, renderedItem{HTML: fieldHTML})
 	}
 	// Entries that are complete and not being changed are shown folded, as a
 	// line with their answers and a change link.
@@ -710,7 +710,7 @@ func (s *Server) renderItems(fc *formContext, st *form.ChapterState, errs map[st
 				continue
 			}
 			if summary == nil {
-				summary = fc.def.SummaryOf(st.ID, fc.in.Answers, lang, s.Now())
+				summary = fc.def.SummaryOf(st.ID, fc.in.Answers, lang, h.site.Now())
 			}
 			e.Summary = entrySummary(summary, e.Key)
 		}
@@ -763,24 +763,24 @@ func groupEntryOf(path string) (string, int) {
 
 // formCheck is the check-your-answers page with change links into each
 // chapter, before the consent step.
-func (s *Server) formCheck(w http.ResponseWriter, r *http.Request) error {
-	fc, err := s.loadForm(r, false)
+func (h *Handler) formCheck(w http.ResponseWriter, r *http.Request) error {
+	fc, err := h.loadForm(r, false)
 	if err == errFormExpired {
-		return s.formGone(w, r)
+		return h.formGone(w, r)
 	}
 	if err != nil {
 		return err
 	}
-	now := s.Now()
+	now := h.site.Now()
 	if !fc.in.ReadyToCheck(fc.def, now) {
 		http.Redirect(w, r, fc.base+"/"+fc.in.FirstOpen(fc.def, now), http.StatusSeeOther)
 		return nil
 	}
-	v := s.newView(r, "")
+	v := h.site.NewView(r, "")
 	lang := v.Lang.Code
 	last := fc.def.Chapters[len(fc.def.Chapters)-1]
 	chapters := fc.def.Summary(fc.in.Answers, lang, now)
-	files, err := s.uploadList(r, fc.in.ID)
+	files, err := h.uploadList(r, fc.in.ID)
 	if err != nil {
 		return err
 	}
@@ -811,7 +811,7 @@ func (s *Server) formCheck(w http.ResponseWriter, r *http.Request) error {
 	v.Data = map[string]any{"Chapters": out, "Next": fc.base + "/" + last.ID, "PDF": fc.base + "/pdf",
 		"Links": links, "ServiceTitle": fc.svc.View(lang).Title}
 	v.NoFeedback = true
-	return s.render(w, r, http.StatusOK, "form_summary", v)
+	return h.pages.Render(w, r, http.StatusOK, "form_summary", v)
 }
 
 type summaryChapterView struct {
@@ -825,10 +825,10 @@ type summaryRowView struct{ Label, Value, Href string }
 
 // consentView prepares the consent block and the office that receives the
 // application.
-func (s *Server) consentView(r *http.Request, fc *formContext, v *View) (*consentView, error) {
+func (h *Handler) consentView(r *http.Request, fc *formContext, v *web.View) (*consentView, error) {
 	c := &consentView{Signed: citizenFrom(r) != nil, Terms: r.PostFormValue("nutzungsbedingungen") == "ja",
 		Postkorb: r.PostFormValue("postkorb") == "ja", TermsErr: v.ErrorFor("f-nutzungsbedingungen")}
-	m, alt, problem, err := s.officeFor(r, fc)
+	m, alt, problem, err := h.officeFor(r, fc)
 	if err != nil {
 		return nil, err
 	}
@@ -837,34 +837,34 @@ func (s *Server) consentView(r *http.Request, fc *formContext, v *View) (*consen
 }
 
 // consentProblems checks the consent step when the person sends.
-func (s *Server) consentProblems(r *http.Request, fc *formContext, sending bool) []FieldMessage {
+func (h *Handler) consentProblems(r *http.Request, fc *formContext, sending bool) []web.FieldMessage {
 	if !sending {
 		return nil
 	}
-	v := s.newView(r, "")
-	var out []FieldMessage
+	v := h.site.NewView(r, "")
+	var out []web.FieldMessage
 	if r.PostFormValue("nutzungsbedingungen") != "ja" {
-		out = append(out, FieldMessage{Field: "f-nutzungsbedingungen", Message: v.T("form.consent.terms_required")})
+		out = append(out, web.FieldMessage{Field: "f-nutzungsbedingungen", Message: v.T("form.consent.terms_required")})
 	}
-	if m, _, problem, err := s.officeFor(r, fc); err == nil && (m == nil || problem != "") {
-		out = append(out, FieldMessage{Field: "stelle", Message: v.T("form.office.none_short")})
+	if m, _, problem, err := h.officeFor(r, fc); err == nil && (m == nil || problem != "") {
+		out = append(out, web.FieldMessage{Field: "stelle", Message: v.T("form.office.none_short")})
 	}
 	return out
 }
 
 // applicationARS is the regional key the application is for: the place
 // chosen before it started, else the applicant's postcode and town.
-func (s *Server) applicationARS(fc *formContext) string {
+func (h *Handler) applicationARS(fc *formContext) string {
 	if fc.in.ARS != "" {
 		return fc.in.ARS
 	}
 	q := strings.TrimSpace(fc.in.Answers["adresse.plz"] + " " + fc.in.Answers["adresse.ort"])
-	if res, err := s.Places.Lookup(q, 5); err == nil && len(res.Places) > 0 {
-		ars, _ := s.Places.ARS(res.Places[0])
+	if res, err := h.Places.Lookup(q, 5); err == nil && len(res.Places) > 0 {
+		ars, _ := h.Places.ARS(res.Places[0])
 		return ars
 	}
-	if res, err := s.Places.Lookup(fc.in.Answers["adresse.plz"], 5); err == nil && len(res.Places) == 1 {
-		ars, _ := s.Places.ARS(res.Places[0])
+	if res, err := h.Places.Lookup(fc.in.Answers["adresse.plz"], 5); err == nil && len(res.Places) == 1 {
+		ars, _ := h.Places.ARS(res.Places[0])
 		return ars
 	}
 	return ""
@@ -874,12 +874,12 @@ func (s *Server) applicationARS(fc *formContext) string {
 // before the application started, else the applicant's address. Only an
 // office that takes applications on the platform (Fall 1) will do; otherwise
 // the person is told where to turn instead.
-func (s *Server) officeFor(r *http.Request, fc *formContext) (m, alt *office.Match, problem string, err error) {
-	ars := s.applicationARS(fc)
+func (h *Handler) officeFor(r *http.Request, fc *formContext) (m, alt *office.Match, problem string, err error) {
+	ars := h.applicationARS(fc)
 	if ars == "" {
 		return nil, nil, "form.office.unknown", nil
 	}
-	ms, err := s.Offices.Find(r.Context(), fc.svc.LeiKaIDs(), ars, true)
+	ms, err := h.Offices.Find(r.Context(), fc.svc.LeiKaIDs(), ars, true)
 	if err != nil {
 		return nil, nil, "", err
 	}

@@ -1,4 +1,4 @@
-package web
+package apply
 
 import (
 	"bytes"
@@ -87,7 +87,7 @@ func (e *stateEntry) write(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// captureWriter records what render writes, to keep and to send.
+// captureWriter records what Pages.Render writes, to keep and to send.
 type captureWriter struct {
 	header http.Header
 	status int
@@ -103,9 +103,9 @@ func (c *captureWriter) Write(p []byte) (int, error) {
 	return c.buf.Write(p)
 }
 
-// cachedRender renders through render, keeps a 200 answer under key and
-// sends it; cookies render sets pass through but are not kept.
-func (s *Server) cachedRender(w http.ResponseWriter, r *http.Request, key string, do func(w http.ResponseWriter) error) error {
+// cachedRender renders through Pages.Render, keeps a 200 answer under key and
+// sends it; cookies Render sets pass through but are not kept.
+func (h *Handler) cachedRender(w http.ResponseWriter, r *http.Request, key string, do func(w http.ResponseWriter) error) error {
 	cw := &captureWriter{header: http.Header{}}
 	if err := do(cw); err != nil {
 		return err
@@ -118,12 +118,12 @@ func (s *Server) cachedRender(w http.ResponseWriter, r *http.Request, key string
 	if cw.status != http.StatusOK {
 		return nil
 	}
-	e := &stateEntry{status: cw.status, header: http.Header{}, body: bytes.Clone(cw.buf.Bytes()), expires: s.Now().Add(stateCacheTTL)}
+	e := &stateEntry{status: cw.status, header: http.Header{}, body: bytes.Clone(cw.buf.Bytes()), expires: h.site.Now().Add(stateCacheTTL)}
 	for _, k := range keptHeaders {
 		if v, ok := cw.header[k]; ok {
 			e.header[k] = v
 		}
 	}
-	s.states.put(key, e)
+	h.states.put(key, e)
 	return nil
 }

@@ -1,0 +1,46 @@
+// Package counsel is the counselling area for people seeking advice: the
+// centre finder and the centres' detail pages (later booking and online
+// counselling). Nothing about the visitor is stored. The centres' own back
+// office is in internal/web/backoffice.
+package counsel
+
+import (
+	"embed"
+
+	"github.com/sozialplattform/sozialplattform/internal/counselling"
+	"github.com/sozialplattform/sozialplattform/internal/geo"
+	"github.com/sozialplattform/sozialplattform/internal/web"
+)
+
+//go:embed templates
+var templates embed.FS
+
+// Handler serves the counselling-centre finder.
+type Handler struct {
+	// Centres is the counselling-centre directory of the finder.
+	Centres *counselling.Directory
+	Places  *geo.Directory
+
+	site  *web.Site
+	pages *web.Pages
+}
+
+// Routes loads the area's templates and registers its pages.
+func (h *Handler) Routes(site *web.Site) error {
+	pages, err := site.Pages(templates, nil)
+	if err != nil {
+		return err
+	}
+	h.site, h.pages = site, pages
+
+	var opts []web.Option
+	if h.Centres != nil {
+		// Results are the same for every visitor until the centres change.
+		opts = append(opts, web.CacheQueries(h.Centres.Version))
+	}
+	site.Page("GET /{lang}/beratung", h.counsellingFinder, opts...)
+	site.Page("GET /{lang}/beratung/{slug}", h.counsellingCentre)
+	site.Page("GET /{lang}/beratung/{slug}/termin", h.counsellingComing("termin"))
+	site.Page("GET /{lang}/beratung/{slug}/online", h.counsellingComing("online"))
+	return nil
+}
