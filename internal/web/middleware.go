@@ -32,18 +32,24 @@ const (
 // routeInfo is filled in by the innermost handler so that the outer logging
 // and metrics middleware know the route pattern (never the raw path, which
 // may contain personal data). route is the registered route the request
-// will reach, found before any middleware reads the body.
+// will reach, looked up before any middleware reads the body, and only when
+// one asks: most requests (a cached page) never need it.
 type routeInfo struct {
 	pattern string
+	site    *Site
 	route   *route
 }
 
 // routeFrom is the route of a request that passed observe.
 func routeFrom(r *http.Request) *route {
-	if ri, ok := r.Context().Value(ctxRoute).(*routeInfo); ok && ri.route != nil {
-		return ri.route
+	ri, ok := r.Context().Value(ctxRoute).(*routeInfo)
+	if !ok {
+		return &noRoute
 	}
-	return &noRoute
+	if ri.route == nil {
+		ri.route = ri.site.routeOf(r)
+	}
+	return ri.route
 }
 
 // statusWriter records the status code and size.
@@ -77,7 +83,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Site) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &routeInfo{route: s.routeOf(r)}
+		ri := &routeInfo{site: s}
 		id := newRequestID()
 		ctx := context.WithValue(r.Context(), ctxRoute, ri)
 		ctx = context.WithValue(ctx, ctxRequestID, id)
@@ -173,8 +179,10 @@ func (s *Site) securityHeaders(next http.Handler) http.Handler {
 func (s *Site) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(MaxBodyBytes)
-		if rt := routeFrom(r); rt.bodyLimit > 0 && (!rt.streams || streamsUpload(r)) {
-			limit = rt.bodyLimit
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if rt := routeFrom(r); rt.bodyLimit > 0 && (!rt.streams || streamsUpload(r)) {
+				limit = rt.bodyLimit
+			}
 		}
 		if r.ContentLength > limit {
 			// Refuse before reading anything.
@@ -186,7 +194,8 @@ func (s *Site) limitBody(next http.Handler) http.Handler {
 	})
 }
 
-// loadSession attaches the session (if any) and the signed-in staff member.
+// loadSession attaches the session (if any) and who is signed in: a staff
+// member (Site.StaffOf) or a citizen (Site.CitizenOf).
 func (s *Site) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {

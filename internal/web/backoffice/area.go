@@ -74,8 +74,8 @@ func (h *Handler) LoadStaff(ctx context.Context, id string) (any, error) {
 	if errors.Is(err, account.ErrNotFound) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
+	if err != nil || st == nil {
+		return nil, err // never a typed nil: the kit would take it for someone
 	}
 	return st, nil
 }
