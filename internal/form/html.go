@@ -49,7 +49,7 @@ func HTMLID(path string) string { return "f-" + strings.ReplaceAll(path, ".", "-
 // writeEscaped, which reproduces html/template's escaping for element
 // text, RCDATA (textarea) and quoted attribute values.
 func RenderHTML(kind string, v FieldView) (template.HTML, error) {
-	v.Value = DisplayValue(kind, v.Value)
+	v.Value = ShownValue(kind, v.Value)
 	var b strings.Builder
 	b.Grow(sizeHint(&v))
 	switch kind {
@@ -71,6 +71,17 @@ func RenderHTML(kind string, v FieldView) (template.HTML, error) {
 		renderInput(&b, &v, in)
 	}
 	return template.HTML(b.String()), nil
+}
+
+// ShownValue is what a field shows of an answer: the answer as it was
+// typed, so that it means the same when it is sent again ("450" stays
+// "450", never read as cents). Only a date in ISO form, as the identity
+// provider hands it over, is shown the way people write dates.
+func ShownValue(kind, answer string) string {
+	if kind == "date" && len(answer) == 10 && answer[4] == '-' && answer[7] == '-' {
+		return DisplayValue(kind, answer)
+	}
+	return answer
 }
 
 // DisplayValue formats a normalised value back the way people write it

@@ -78,7 +78,7 @@ func refRenderHTML(kind string, v FieldView) (template.HTML, error) {
 	if !ok {
 		t = refFieldTemplates["text"]
 	}
-	v.Value = DisplayValue(kind, v.Value)
+	v.Value = ShownValue(kind, v.Value)
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, v); err != nil {
 		return "", err
@@ -87,7 +87,7 @@ func refRenderHTML(kind string, v FieldView) (template.HTML, error) {
 }
 
 // testKinds are all kinds plus unknown ones, which fall back to "text"
-// (but still go through DisplayValue with their own name).
+// (but still go through ShownValue with their own name).
 var testKinds = []string{"text", "longtext", "number", "money", "date", "postcode", "iban", "phone", "email",
 	"yesno", "choice", "multichoice", "codelist", "", "file", "unknown", "Text"}
 

@@ -38,7 +38,7 @@ func TestRenderEveryKind(t *testing.T) {
 			Codes: []CodeView{{Value: "lohn", Label: "Lohn", Checked: true}, {Value: "rente", Label: "Rente"}}}
 		switch kind {
 		case "money":
-			v.Value = "123456"
+			v.Value = "1.234,56" // as typed: a field shows the answer, not cents
 		case "date":
 			v.Value, v.Error = "1964-08-12", "Bitte prüfen Sie das Datum."
 		case "yesno":

@@ -24,18 +24,54 @@ type Kind struct {
 var Kinds = map[string]Kind{
 	"text":        {Parse: parseText},
 	"longtext":    {Parse: parseText},
-	"number":      {Parse: parseNumber},
-	"money":       {Parse: parseMoney},
-	"date":        {Parse: parseDate},
+	"number":      {Parse: westernDigits(parseNumber)},
+	"money":       {Parse: westernDigits(parseMoney)},
+	"date":        {Parse: westernDigits(parseDate)},
 	"yesno":       {Parse: parseYesNo},
 	"choice":      {NeedsCodeList: true, Parse: parseChoice},
 	"multichoice": {NeedsCodeList: true, Parse: parseMulti},
 	"codelist":    {NeedsCodeList: true, Parse: parseChoice},
-	"postcode":    {Parse: parsePostcode},
-	"iban":        {Parse: parseIBAN},
-	"phone":       {Parse: parsePhone},
+	"postcode":    {Parse: westernDigits(parsePostcode)},
+	"iban":        {Parse: westernDigits(parseIBAN)},
+	"phone":       {Parse: westernDigits(parsePhone)},
 	"email":       {Parse: parseEmail},
 	"file":        {Parse: func(*Field, []Code, string) (string, string) { return "", "" }}, // uploads: their own handler
+}
+
+// westernDigits lets a kind read numbers typed with Arabic-Indic or
+// Persian digits (and the Arabic decimal and thousands separators), as
+// phones with an Arabic or Persian keyboard type them. The answer keeps
+// what was typed; the normalised value has Western digits.
+func westernDigits(parse func(*Field, []Code, string) (string, string)) func(*Field, []Code, string) (string, string) {
+	return func(f *Field, codes []Code, raw string) (string, string) {
+		v, errKey := parse(f, codes, WesternDigits(raw))
+		if errKey != "" {
+			return raw, errKey
+		}
+		return v, ""
+	}
+}
+
+// WesternDigits replaces Arabic-Indic (U+0660–0669) and Persian (U+06F0–06F9)
+// digits by 0–9, the Arabic decimal separator by a comma and the Arabic
+// thousands separator by a dot (German notation).
+func WesternDigits(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r >= 0x0660 && r <= 0x06F9 }) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 0x0660 && r <= 0x0669:
+			return '0' + r - 0x0660
+		case r >= 0x06F0 && r <= 0x06F9:
+			return '0' + r - 0x06F0
+		case r == 0x066B: // ARABIC DECIMAL SEPARATOR
+			return ','
+		case r == 0x066C: // ARABIC THOUSANDS SEPARATOR
+			return '.'
+		}
+		return r
+	}, s)
 }
 
 // MaxTextLength applies where a definition sets none.
