@@ -534,6 +534,9 @@ type consentView struct {
 	Office            *office.Match
 	OfficeProblem     string // message key when no office can receive it
 	OfficeAlternative *office.Match
+	// StartOffice is the office the application was started for, when the
+	// applicant's address makes another one responsible.
+	StartOffice *office.Match
 }
 
 func (h *Handler) showChapter(w http.ResponseWriter, r *http.Request, fc *formContext, id string, open map[string]bool, status int, entry bool) error {
@@ -833,7 +836,38 @@ func (h *Handler) consentView(r *http.Request, fc *formContext, v *web.View) (*c
 		return nil, err
 	}
 	c.Office, c.OfficeAlternative, c.OfficeProblem = m, alt, problem
+	if fc.in.ARS != "" && h.addressARS(fc) != "" {
+		// Started from the office finder for one place, living in another:
+		// say which office the address makes responsible, and instead of
+		// which.
+		start, err := h.firstOffice(r, fc, fc.in.ARS)
+		if err != nil {
+			return nil, err
+		}
+		now := m
+		if now == nil {
+			now = alt
+		}
+		if start != nil && (now == nil || now.Office.ID != start.Office.ID) {
+			c.StartOffice = start
+		}
+	}
 	return c, nil
+}
+
+// firstOffice is the office responsible for the service in area ars, the
+// one that takes the application online first.
+func (h *Handler) firstOffice(r *http.Request, fc *formContext, ars string) (*office.Match, error) {
+	ms, err := h.Offices.Find(r.Context(), fc.svc.LeiKaIDs(), ars, true)
+	if err != nil || len(ms) == 0 {
+		return nil, err
+	}
+	for i := range ms {
+		if ms[i].Case == office.CaseApplyHere {
+			return &ms[i], nil
+		}
+	}
+	return &ms[0], nil
 }
 
 // consentProblems checks the consent step when the person sends.
@@ -852,22 +886,42 @@ func (h *Handler) consentProblems(r *http.Request, fc *formContext, sending bool
 	return out
 }
 
-// applicationARS is the regional key the application is for: the place
-// chosen before it started, else the applicant's postcode and town.
+// applicationARS is the regional key the application is for: the
+// applicant's address decides (the office responsible is the one where the
+// person lives); the place chosen before the start counts only while the
+// address does not name a place.
 func (h *Handler) applicationARS(fc *formContext) string {
-	if fc.in.ARS != "" {
-		return fc.in.ARS
+	if ars := h.addressARS(fc); ars != "" {
+		return ars
 	}
-	q := strings.TrimSpace(fc.in.Answers["adresse.plz"] + " " + fc.in.Answers["adresse.ort"])
-	if res, err := h.Places.Lookup(q, 5); err == nil && len(res.Places) > 0 {
+	return fc.in.ARS
+}
+
+// addressARS is the regional key of the applicant's postcode and town, ""
+// while they name no place. A postcode shared by several places keeps the
+// place chosen before the start if it is one of them.
+func (h *Handler) addressARS(fc *formContext) string {
+	plz := form.WesternDigits(strings.TrimSpace(fc.in.Answers["adresse.plz"]))
+	if plz == "" {
+		return ""
+	}
+	pick := func(q string, only bool) string {
+		res, err := h.Places.Lookup(q, 5)
+		if err != nil || len(res.Places) == 0 || (only && len(res.Places) > 1) {
+			return ""
+		}
+		for _, p := range res.Places {
+			if ars, _ := h.Places.ARS(p); ars != "" && ars == fc.in.ARS {
+				return ars
+			}
+		}
 		ars, _ := h.Places.ARS(res.Places[0])
 		return ars
 	}
-	if res, err := h.Places.Lookup(fc.in.Answers["adresse.plz"], 5); err == nil && len(res.Places) == 1 {
-		ars, _ := h.Places.ARS(res.Places[0])
+	if ars := pick(strings.TrimSpace(plz+" "+fc.in.Answers["adresse.ort"]), false); ars != "" {
 		return ars
 	}
-	return ""
+	return pick(plz, true)
 }
 
 // officeFor finds the office that receives the application: the place chosen
