@@ -146,7 +146,7 @@ func run(binary string, conns int, dur, warm time.Duration, starts int) error {
 		{"platform /api/v1/places?q=Troisd", "/api/v1/places?q=Troisd&limit=8", "application/json; charset=utf-8"},
 		// The first chapter of the HzL application: every connection has
 		// its own session with its application; rendered per request.
-		{"platform /de/antrag/99107012017000", "/de/antrag/99107012017000", "text/html; charset=utf-8"},
+		{"platform /de/antrag/99107012017000/antragsteller", "/de/antrag/99107012017000/antragsteller", "text/html; charset=utf-8"},
 		// The counselling finder with 20,000 centres: place, radius, type
 		// and words; a repeated query, answered from the finder's cache of
 		// result pages until a centre changes.

@@ -15,7 +15,7 @@ func TestWholeEurosStayWholeEuros(t *testing.T) {
 	in := start(t, testConfig(t))
 	b := newBrowser(t, in.base)
 	base := "/de/antrag/" + hzl
-	token := b.get(base).csrf(t)
+	token := b.open(base).csrf(t)
 	walkTo(t, b, token, "unterkunft")
 	answers := []string{"wohnsituation", "miete", "miete.kaltmiete", "450", "miete.nebenkosten", "١٢٠", "miete.heizkosten", "80",
 		"einzug", "01.03.2015", "mietrueckstaende", "nein"}
@@ -64,7 +64,7 @@ func TestTheAddressDecidesTheOffice(t *testing.T) {
 	in := start(t, testConfig(t))
 	b := newBrowser(t, in.base)
 	base := "/de/antrag/" + hzl
-	p := b.get(base + "?ars=053820068068")
+	p := b.open(base + "?ars=053820068068")
 	if p.status != 200 {
 		t.Fatalf("start: %d", p.status)
 	}
@@ -99,4 +99,143 @@ func TestTheAddressDecidesTheOffice(t *testing.T) {
 	if strings.Contains(receipt.body, "Rhein-Sieg-Kreis") {
 		t.Error("the receipt names the office of the start")
 	}
+}
+
+// TestPersonalPagesAreNeverCachedAndUpdatesSendOnlyChanges: every page of
+// an application says no-store, so browser Back asks the server again; and a
+// live update that names only the answer the person changed keeps every
+// other answer the server holds (an old copy of the page with empty fields
+// once blanked the saved name and phone).
+func TestPersonalPagesAreNeverCachedAndUpdatesSendOnlyChanges(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	base := "/de/antrag/" + hzl
+	token := b.open(base).csrf(t)
+	walkTo(t, b, token, "absenden")
+	for _, path := range []string{base, base + "/antragsteller", base + "/haushalt", base + "/pruefen", base + "/absenden", "/de/konto", "/de/anmelden"} {
+		p := b.get(path)
+		if got := p.header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s: Cache-Control %q", path, got)
+		}
+	}
+	// A live update from a page whose name and phone fields were empty
+	// (an old copy): only the changed answer is named.
+	req := chapterForm(token, "aktualisieren", "antrag_fuer", "selbst", "person.vorname", "", "person.nachname", "")
+	req.Set("teilweise", "1")
+	req.Add("nur", "antrag_fuer")
+	p := b.fragment(base+"/antragsteller", req)
+	if p.status != 200 {
+		t.Fatalf("update: %d", p.status)
+	}
+	if p.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("fragment: Cache-Control %q", p.header.Get("Cache-Control"))
+	}
+	p.mustContain(t, `value="Erika"`, `value="Müller-Lüdenscheidt"`)
+	b.get(base+"/antragsteller").mustContain(t, `value="Erika"`, `value="Müller-Lüdenscheidt"`)
+	// A changed answer the script names is taken, also when it is emptied.
+	req = chapterForm(token, "aktualisieren", "person.vorname", "Erika Maria", "person.geburtsname", "")
+	req.Set("teilweise", "1")
+	req.Add("nur", "person.vorname")
+	b.fragment(base+"/antragsteller", req).mustContain(t, `value="Erika Maria"`, `value="Müller-Lüdenscheidt"`)
+}
+
+// TestWithoutCookiesTheAssistantSaysSo: a browser that keeps no cookie is
+// told that the application needs one, instead of being sent round in a
+// circle between the entry and the chapter.
+func TestWithoutCookiesTheAssistantSaysSo(t *testing.T) {
+	in := start(t, testConfig(t))
+	path := "/de/antrag/" + hzl
+	for range 4 {
+		p := newBrowser(t, in.base).get(path) // a new browser each time: no cookie kept
+		if p.status != 303 {
+			if p.status != 400 || !strings.Contains(p.body, "Cookies sind nötig") {
+				t.Fatalf("%s: %d", path, p.status)
+			}
+			return
+		}
+		path = p.header.Get("Location")
+	}
+	t.Fatalf("still redirected after four steps: %s", path)
+}
+
+// TestChangeFromTheCheckPageReturnsThere: "Ändern" on the check page leads
+// into the chapter, and "Weiter" there back to the check page (it went on to
+// the next chapter, and the person had to click through all the rest).
+func TestChangeFromTheCheckPageReturnsThere(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	base := "/de/antrag/" + hzl
+	token := b.open(base).csrf(t)
+	walkTo(t, b, token, "absenden")
+	check := b.get(base + "/pruefen")
+	link := regexpFind(t, check.body, `href="(/de/antrag/`+hzl+`/antragsteller\?ziel=pruefen#f-person-vorname)"`)
+	p := b.get(strings.Split(link, "#")[0])
+	p.mustContain(t, `<input type="hidden" name="ziel" value="pruefen">`)
+	answers := withAnswer(hzlAnswers["antragsteller"], "person.vorname", "Erika Maria")
+	form := chapterForm(token, "weiter", answers...)
+	form.Set("ziel", "pruefen")
+	if p := b.post(base+"/antragsteller", form); p.status != 303 || !strings.HasSuffix(p.header.Get("Location"), "/pruefen") {
+		t.Fatalf("Weiter after Ändern: %d → %s", p.status, p.header.Get("Location"))
+	}
+	b.get(base+"/pruefen").mustContain(t, "Erika Maria")
+}
+
+// TestAnswersMustAgreeAndNoAccountIsHonest: "not alone" without a person,
+// "income: yes" without an income and "other assets: yes" without one are
+// refused with what to change; a person without a bank account can apply.
+func TestAnswersMustAgreeAndNoAccountIsHonest(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	base := "/de/antrag/" + hzl
+	token := b.open(base).csrf(t)
+	walkTo(t, b, token, "absenden")
+	for _, c := range []struct {
+		chapter  string
+		contra   []string // a "yes" without its entries
+		honestly []string // the answer put right
+	}{
+		{"haushalt", []string{"lebt_allein", "nein"}, []string{"lebt_allein", "ja"}},
+		{"einkommen", []string{"hat_einkommen", "ja"}, []string{"hat_einkommen", "nein"}},
+		{"vermoegen", []string{"hat_konto", "nein", "hat_vermoegen", "ja"}, []string{"hat_konto", "nein", "hat_vermoegen", "nein"}},
+	} {
+		// Entries made before are dropped by a "no" first.
+		b.post(base+"/"+c.chapter, chapterForm(token, "weiter", c.honestly...))
+		p := b.post(base+"/"+c.chapter, chapterForm(token, "weiter", c.contra...))
+		if p.status != 422 {
+			t.Errorf("%s %v: %d", c.chapter, c.contra, p.status)
+			continue
+		}
+		p.mustContain(t, "Fügen Sie jede", `href="#f-`)
+		if p := b.post(base+"/"+c.chapter, chapterForm(token, "weiter", c.honestly...)); p.status != 303 {
+			t.Errorf("%s %v: %d\n%s", c.chapter, c.honestly, p.status, errorSummary(p.body))
+		}
+	}
+	// Without any account, and without an IBAN, the chapter is complete.
+	p := b.post(base+"/vermoegen", chapterForm(token, "weiter", "hat_konto", "nein", "hat_vermoegen", "nein"))
+	if p.status != 303 {
+		t.Fatalf("no account: %d\n%s", p.status, errorSummary(p.body))
+	}
+}
+
+// TestErrorMessagesNameTheField: the error summary says which answer is
+// missing or out of range, the page title starts with "Fehler:", and without
+// a script the page opens at the summary.
+func TestErrorMessagesNameTheField(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	base := "/de/antrag/" + hzl
+	token := b.open(base).csrf(t)
+	kv := withAnswer(withAnswer(hzlAnswers["antragsteller"], "person.vorname", ""), "person.familienstand", "")
+	p := b.post(base+"/antragsteller", chapterForm(token, "weiter", kv...))
+	if p.status != 422 {
+		t.Fatalf("status %d", p.status)
+	}
+	p.mustContain(t, "<title>Fehler: ", "Bitte geben Sie „Vorname“ an.", "Bitte wählen Sie bei „Familienstand“ eine Antwort.",
+		`id="error-summary" tabindex="-1" autofocus`)
+	if strings.Contains(p.body, "Bitte füllen Sie dieses Feld aus.") {
+		t.Error("a message that names no field")
+	}
+	walkTo(t, b, token, "unterkunft")
+	p = b.post(base+"/unterkunft", chapterForm(token, "weiter", withAnswer(hzlAnswers["unterkunft"], "miete.kaltmiete", "200.000")...))
+	p.mustContain(t, "„Kaltmiete im Monat“ muss zwischen 0,00 € und 100.000,00 € liegen.")
 }

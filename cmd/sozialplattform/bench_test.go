@@ -74,7 +74,7 @@ func BenchmarkHzLChapter(b *testing.B) {
 	in := start(b, testConfig(b))
 	br := newBrowser(b, in.base)
 	base := "/de/antrag/" + hzl
-	token := br.get(base).csrf(b)
+	token := br.open(base).csrf(b)
 	walkTo(b, br, token, "einkommen")
 	br.post(base+"/einkommen", chapterForm(token, "hinzufuegen:einkommen", "hat_einkommen", "ja"))
 	br.post(base+"/einkommen", chapterForm(token, "hinzufuegen:einkommen", "hat_einkommen", "ja", "offen", "einkommen.0"))
@@ -169,7 +169,7 @@ func BenchmarkUpload100MB(b *testing.B) {
 	in := start(b, testConfig(b))
 	br := newBrowser(b, in.base)
 	base := "/de/antrag/" + hzl
-	token := br.get(base).csrf(b)
+	token := br.open(base).csrf(b)
 	walkTo(b, br, token, "unterlagen")
 	cookies := br.c.Jar.Cookies(mustURL(in.base))
 	h := http.Handler(in.Web)
@@ -281,7 +281,7 @@ func sentWithProof(b *testing.B, size int) (*instance, string) {
 	in := start(b, testConfig(b))
 	br := newBrowser(b, in.base)
 	base := "/de/antrag/" + hzl
-	token := br.get(base).csrf(b)
+	token := br.open(base).csrf(b)
 	walkTo(b, br, token, "unterlagen")
 	big := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("0123456789abcdef"), (size-9)/16)...)
 	if p := br.uploadFile(base+"/unterlagen/hochladen", token, "nachweis_konten", "kontoauszuege.pdf", big); p.status != 303 {

@@ -180,6 +180,7 @@ func fillHzL(t *testing.T, axe string, js bool) {
 			fill("einkommen.1.person", "ich", "einkommen.1.art", "rente", "einkommen.1.betrag", "20")
 			check("einkommen-zwei")
 		case "vermoegen":
+			fill("hat_konto", "ja")
 			press("hinzufuegen:konten")
 			fill("konten.0.bank", "Sparkasse", "konten.0.kontostand", "-120,50", "hat_vermoegen", "nein",
 				"auszahlung.iban", "DE89 3704 0044 0532 0130 00")

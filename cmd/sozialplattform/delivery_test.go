@@ -23,7 +23,7 @@ import (
 func sendHzL(t *testing.T, b *browser, consent ...string) string {
 	t.Helper()
 	base := "/de/antrag/" + hzl
-	token := b.get(base).csrf(t)
+	token := b.open(base).csrf(t)
 	walkTo(t, b, token, "unterlagen")
 	if p := b.uploadFile(base+"/unterlagen/hochladen", token, "nachweis_miete", "mietvertrag.pdf", []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")); p.status != 303 {
 		t.Fatalf("upload: %d", p.status)

@@ -35,7 +35,7 @@ var hzlAnswers = map[string][]string{
 		"einkommen.0.person", "ich", "einkommen.0.art", "krankengeld", "einkommen.0.betrag", "612,40",
 		"einkommen.1.person", "ich", "einkommen.1.art", "sonstiges", "einkommen.1.art_text", "Nebenkostenerstattung", "einkommen.1.betrag", "20"},
 	"ausgaben": {"krankenversicherung", "pflicht", "krankenkasse", "AOK", "unterhalt_zahlt", "nein"},
-	"vermoegen": {"offen", "konten.0", "konten.0.bank", "Sparkasse", "konten.0.kontostand", "-120,50", "hat_vermoegen", "nein",
+	"vermoegen": {"hat_konto", "ja", "offen", "konten.0", "konten.0.bank", "Sparkasse", "konten.0.kontostand", "-120,50", "hat_vermoegen", "nein",
 		"auszahlung.iban", "DE89 3704 0044 0532 0130 00", "auszahlung.inhaber", "Erika Müller-Lüdenscheidt"},
 	"unterlagen": {},
 	"nothilfe":   {"braucht_sofort_hilfe", "nein"},
@@ -76,7 +76,7 @@ func TestHzLApplicationFromStartToReceipt(t *testing.T) {
 	b := newBrowser(t, in.base)
 	base := "/de/antrag/" + hzl
 
-	p := b.get(base)
+	p := b.open(base)
 	if p.status != 200 {
 		t.Fatalf("start: %d", p.status)
 	}
@@ -97,7 +97,7 @@ func TestHzLApplicationFromStartToReceipt(t *testing.T) {
 	if p.status != 422 {
 		t.Fatalf("invalid chapter: %d", p.status)
 	}
-	p.mustContain(t, `id="error-summary"`, `href="#f-person-nachname"`, "Bitte füllen Sie dieses Feld aus.",
+	p.mustContain(t, `id="error-summary"`, `href="#f-person-nachname"`, "Bitte geben Sie „Nachname“ an.",
 		"Das Geburtsdatum darf nicht in der Zukunft liegen.", `value="Heidestraße 17"`, `value="12.08.2090"`, `aria-invalid="true"`)
 
 	// Corrected: on to the next chapter.
@@ -118,7 +118,7 @@ func TestHzLApplicationFromStartToReceipt(t *testing.T) {
 			p.mustContain(t, `href="#f-einkommen-1-art"`)
 		}
 		if ch == "vermoegen" {
-			p = b.post(base+"/vermoegen", chapterForm(token, "hinzufuegen:konten"))
+			p = b.post(base+"/vermoegen", chapterForm(token, "hinzufuegen:konten", "hat_konto", "ja"))
 		}
 		if ch == "unterlagen" {
 			p = b.get(base + "/unterlagen")
@@ -172,7 +172,7 @@ func TestHzLApplicationFromStartToReceipt(t *testing.T) {
 		t.Fatalf("check: %d", p.status)
 	}
 	p.mustContain(t, "Angaben prüfen", "Müller-Lüdenscheidt", "612,40", "Krankengeld", "mietvertrag.pdf",
-		`href="/de/antrag/`+hzl+`/antragsteller#f-person-nachname"`, `?bearbeiten=einkommen.1#f-einkommen-1-betrag`)
+		`href="/de/antrag/`+hzl+`/antragsteller?ziel=pruefen#f-person-nachname"`, `&amp;bearbeiten=einkommen.1#f-einkommen-1-betrag`)
 
 	// The PDF at any time.
 	p = b.get(base + "/pdf")
@@ -239,7 +239,7 @@ func TestChapterFragmentForScripts(t *testing.T) {
 	in := start(t, testConfig(t))
 	b := newBrowser(t, in.base)
 	base := "/de/antrag/" + hzl
-	token := b.get(base).csrf(t)
+	token := b.open(base).csrf(t)
 	form := chapterForm(token, "aktualisieren", "antrag_fuer", "vertretung")
 	req, _ := http.NewRequest("POST", in.base+base+"/antragsteller", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -284,7 +284,7 @@ func walkTo(t testing.TB, b *browser, token, until string) {
 			b.post(base+"/einkommen", chapterForm(token, "hinzufuegen:einkommen", "hat_einkommen", "ja"))
 			b.post(base+"/einkommen", chapterForm(token, "hinzufuegen:einkommen", "hat_einkommen", "ja", "offen", "einkommen.0"))
 		case "vermoegen":
-			b.post(base+"/vermoegen", chapterForm(token, "hinzufuegen:konten"))
+			b.post(base+"/vermoegen", chapterForm(token, "hinzufuegen:konten", "hat_konto", "ja"))
 		}
 		if p := b.post(base+"/"+ch, chapterForm(token, "weiter", hzlAnswers[ch]...)); p.status != 303 {
 			t.Fatalf("chapter %s: %d\n%s", ch, p.status, errorSummary(p.body))
@@ -302,7 +302,7 @@ func TestUploadsAreScannedByClamd(t *testing.T) {
 	in := start(t, cfg)
 	b := newBrowser(t, in.base)
 	base := "/de/antrag/" + hzl
-	token := b.get(base).csrf(t)
+	token := b.open(base).csrf(t)
 	walkTo(t, b, token, "unterlagen")
 	p := b.get(base + "/unterlagen")
 	if strings.Contains(p.body, "Kein Virenscanner eingerichtet") {
@@ -367,7 +367,7 @@ func TestUploadBudgetOf100MB(t *testing.T) {
 	in := start(t, testConfig(t))
 	b := newBrowser(t, in.base)
 	base := "/de/antrag/" + hzl
-	token := b.get(base).csrf(t)
+	token := b.open(base).csrf(t)
 	walkTo(t, b, token, "unterlagen")
 	send := func(name string, size int) page {
 		pr, pw := io.Pipe()
@@ -417,7 +417,7 @@ func TestSignedInDraftIsKeptAndResumed(t *testing.T) {
 	b := newBrowser(t, in.base)
 	signInCitizen(t, b, "de", "niedrig", "max")
 	base := "/de/antrag/" + hzl
-	p := b.get(base)
+	p := b.open(base)
 	p.mustContain(t, "Ihr Entwurf wird bei jedem Kapitelwechsel gespeichert", `value="speichern"`)
 	token := p.csrf(t)
 	if p := b.post(base+"/antragsteller", chapterForm(token, "weiter", hzlAnswers["antragsteller"]...)); p.status != 303 {
@@ -440,7 +440,7 @@ func TestSignedInDraftIsKeptAndResumed(t *testing.T) {
 	if p.status != 303 {
 		t.Fatalf("resume: %d", p.status)
 	}
-	p = b2.get(base)
+	p = b2.open(base)
 	p.mustContain(t, "Situation", `aria-current="step"`)
 	b2.get(base+"/antragsteller").mustContain(t, `value="Müller-Lüdenscheidt"`)
 	// Another person cannot open it.
@@ -458,7 +458,7 @@ func TestChapterShownAgainIsNeverStale(t *testing.T) {
 	in := start(t, testConfig(t))
 	b := newBrowser(t, in.base)
 	base := "/de/antrag/" + hzl
-	token := b.get(base).csrf(t)
+	token := b.open(base).csrf(t)
 	first, again := b.get(base+"/antragsteller"), b.get(base+"/antragsteller")
 	if first.status != 200 || first.body != again.body {
 		t.Fatal("the same chapter without a change differs")
@@ -472,7 +472,7 @@ func TestChapterShownAgainIsNeverStale(t *testing.T) {
 		t.Fatal("an old answer is shown")
 	}
 	other := newBrowser(t, in.base)
-	other.get(base)
+	other.open(base)
 	if strings.Contains(other.get(base+"/antragsteller").body, "Erika") {
 		t.Fatal("another visitor sees the answers")
 	}
@@ -496,7 +496,7 @@ func TestRenderedChaptersGolden(t *testing.T) {
 	for _, lang := range []string{"de", "en"} {
 		b := newBrowser(t, in.base)
 		base := "/" + lang + "/antrag/" + hzl
-		token := b.get(base).csrf(t)
+		token := b.open(base).csrf(t)
 		p := b.fragment(base+"/antragsteller", chapterForm(token, "aktualisieren", "antrag_fuer", "vertretung", "person.vorname", "Erika <b>&"))
 		testenv.Golden(t, "chapter-antragsteller-"+lang+".html", []byte(p.body))
 		walkTo(t, b, token, "einkommen")
@@ -515,7 +515,7 @@ func TestPrefillFromBundIDAfterConsent(t *testing.T) {
 	b := newBrowser(t, in.base)
 	signInCitizen(t, b, "de", "niedrig", "max")
 	base := "/de/antrag/" + hzl
-	if p := b.get(base); strings.Contains(p.body, `value="Mustermann"`) {
+	if p := b.open(base); strings.Contains(p.body, `value="Mustermann"`) {
 		t.Fatal("details used before consent")
 	}
 	// A new application after consent.
@@ -525,5 +525,5 @@ func TestPrefillFromBundIDAfterConsent(t *testing.T) {
 	if p := b2.post("/de/konto/datenuebernahme", url.Values{"csrf_token": {area.csrf(t)}, "consent": {"yes"}}); p.status != 303 {
 		t.Fatalf("consent: %d", p.status)
 	}
-	b2.get(base).mustContain(t, `value="Max"`, `value="Mustermann"`)
+	b2.open(base).mustContain(t, `value="Max"`, `value="Mustermann"`)
 }

@@ -101,6 +101,7 @@ type page struct {
 	status int
 	header http.Header
 	body   string
+	path   string // where open ended after redirects
 }
 
 func (b *browser) do(req *http.Request) page {
@@ -121,6 +122,21 @@ func (b *browser) get(path string) page {
 	b.t.Helper()
 	req, _ := http.NewRequest("GET", b.base+path, nil)
 	return b.do(req)
+}
+
+// open gets a page and follows the site's redirects, as a browser does.
+func (b *browser) open(path string) page {
+	b.t.Helper()
+	for range 5 {
+		p := b.get(path)
+		if p.status < 300 || p.status > 399 {
+			p.path = path
+			return p
+		}
+		path = strings.TrimPrefix(p.header.Get("Location"), b.base)
+	}
+	b.t.Fatalf("more than 5 redirects from %s", path)
+	return page{}
 }
 
 func (b *browser) post(path string, form url.Values) page {

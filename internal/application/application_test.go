@@ -115,7 +115,7 @@ func hzlAnswers() form.Answers {
 		"einkommen.#": "2", "einkommen.0.person": "ich", "einkommen.0.art": "krankengeld", "einkommen.0.betrag": "612,40",
 		"einkommen.1.person": "ich", "einkommen.1.art": "sonstiges", "einkommen.1.art_text": "Nebenkostenerstattung", "einkommen.1.betrag": "20",
 		"krankenversicherung": "pflicht", "krankenkasse": "AOK", "unterhalt_zahlt": "nein",
-		"konten.#": "1", "konten.0.bank": "Sparkasse", "konten.0.kontostand": "-120,50", "hat_vermoegen": "nein",
+		"hat_konto": "ja", "konten.#": "1", "konten.0.bank": "Sparkasse", "konten.0.kontostand": "-120,50", "hat_vermoegen": "nein",
 		"auszahlung.iban": "DE89 3704 0044 0532 0130 00", "auszahlung.inhaber": "Erika Mustermann",
 		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt"}
 }

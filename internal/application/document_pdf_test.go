@@ -39,7 +39,7 @@ func TestApplicationPDFText(t *testing.T) {
 		"einkommen.#": "2", "einkommen.0.person": "ich", "einkommen.0.art": "krankengeld", "einkommen.0.betrag": "612,40",
 		"einkommen.1.person": "ich", "einkommen.1.art": "sonstiges", "einkommen.1.art_text": "Nebenkostenerstattung", "einkommen.1.betrag": "1.020",
 		"krankenversicherung": "pflicht", "krankenkasse": "AOK", "unterhalt_zahlt": "nein",
-		"konten.#": "1", "konten.0.bank": "Sparkasse", "konten.0.kontostand": "-120,50", "hat_vermoegen": "nein",
+		"hat_konto": "ja", "konten.#": "1", "konten.0.bank": "Sparkasse", "konten.0.kontostand": "-120,50", "hat_vermoegen": "nein",
 		"auszahlung.iban": "DE89 3704 0044 0532 0130 00", "auszahlung.inhaber": "Erika Müller-Lüdenscheidt",
 		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt"}
 	at := time.Date(2026, 12, 2, 9, 30, 0, 0, time.UTC)

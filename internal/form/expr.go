@@ -40,7 +40,7 @@ const (
 
 var ops = map[string]int{ // operator -> number of arguments (-1: 1 or more)
 	"==": 2, "!=": 2, "<": 2, "<=": 2, ">": 2, ">=": 2,
-	"and": -1, "or": -1, "not": 1, "in": 2, "var": 1, "today": 1,
+	"and": -1, "or": -1, "not": 1, "in": 2, "var": 1, "today": 1, "count": 1,
 }
 
 // Compile turns decoded JSON/YAML data (map[string]any, []any, string,
@@ -88,12 +88,12 @@ func compile(v any, depth int, n *int) (*Expr, error) {
 				return nil, fmt.Errorf("unknown operator %q", op)
 			}
 			switch op {
-			case "var":
+			case "var", "count":
 				s, ok := arg.(string)
 				if !ok || s == "" || len(s) > 200 {
-					return nil, errors.New(`"var" takes a field path`)
+					return nil, fmt.Errorf("%q takes a field path", op)
 				}
-				return &Expr{op: "var", name: s}, nil
+				return &Expr{op: op, name: s}, nil
 			case "today":
 				var d float64
 				switch a := arg.(type) {
@@ -130,6 +130,12 @@ func compile(v any, depth int, n *int) (*Expr, error) {
 	return nil, fmt.Errorf("unsupported value %T in an expression", v)
 }
 
+// Counter answers "count": how many entries a repeatable group has. Vars
+// that are no Counter count nothing.
+type Counter interface {
+	Count(group string) int
+}
+
 // Vars answers "var" lookups: the current answers of a form.
 type Vars interface {
 	Value(path string) (any, bool)
@@ -160,6 +166,11 @@ func (e *Expr) Eval(vars Vars, today time.Time) any {
 		return normalise(v)
 	case "today":
 		return today.AddDate(0, 0, e.days).Format("2006-01-02")
+	case "count":
+		if c, ok := vars.(Counter); ok {
+			return float64(c.Count(e.name))
+		}
+		return float64(0)
 	case "and":
 		for _, a := range e.args {
 			if !Truthy(a.Eval(vars, today)) {
@@ -314,7 +325,7 @@ func (e *Expr) Vars() []string {
 	seen := map[string]bool{}
 	var walk func(*Expr)
 	walk = func(x *Expr) {
-		if x.op == "var" {
+		if x.op == "var" || x.op == "count" {
 			seen[x.name] = true
 		}
 		for _, a := range x.args {

@@ -2,6 +2,7 @@ package form
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -87,7 +88,7 @@ func TestHzLWholeApplication(t *testing.T) {
 		"einkommen.#": "2", "einkommen.0.person": "ich", "einkommen.0.art": "krankengeld", "einkommen.0.betrag": "612,40",
 		"einkommen.1.person": "ich", "einkommen.1.art": "sonstiges", "einkommen.1.art_text": "Nebenkostenerstattung", "einkommen.1.betrag": "20",
 		"krankenversicherung": "pflicht", "krankenkasse": "AOK", "unterhalt_zahlt": "nein",
-		"konten.#": "1", "konten.0.bank": "Sparkasse", "konten.0.kontostand": "-120,50", "hat_vermoegen": "nein",
+		"hat_konto": "ja", "konten.#": "1", "konten.0.bank": "Sparkasse", "konten.0.kontostand": "-120,50", "hat_vermoegen": "nein",
 		"auszahlung.iban": "DE89 3704 0044 0532 0130 00", "auszahlung.inhaber": "Erika Mustermann",
 		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt"}
 	for _, c := range d.Chapters {
@@ -105,11 +106,24 @@ func TestHzLWholeApplication(t *testing.T) {
 	if a["einkommen.0.betrag"] != "612,40" {
 		t.Fatalf("the answer as typed was changed: %q", a["einkommen.0.betrag"])
 	}
-	// Without any account the Vermögen chapter asks for one.
-	b := Answers{"hat_vermoegen": "nein"}
-	st, _ := d.Evaluate("vermoegen", b, today)
-	if got := keys(st.Problems); got["konten"] != "form.error.min_entries" {
-		t.Fatalf("%v", got)
+	// No account is an honest answer; "yes" without an account, or a
+	// household or income or assets promised but not listed, are not.
+	b := Answers{"hat_vermoegen": "nein", "hat_konto": "nein"}
+	if st, _ := d.Evaluate("vermoegen", b, today); len(st.Problems) != 0 {
+		t.Fatalf("no account: %v", keys(st.Problems))
+	}
+	for chapter, answers := range map[string]Answers{
+		"vermoegen": {"hat_vermoegen": "nein", "hat_konto": "ja"},
+		"haushalt":  {"lebt_allein": "nein"},
+		"einkommen": {"hat_einkommen": "ja"},
+	} {
+		st, _ := d.Evaluate(chapter, answers, today)
+		if len(st.Problems) != 1 || st.Problems[0].Text["de"] == "" || !strings.Contains(st.Problems[0].Text["de"], "Fügen Sie") {
+			t.Errorf("%s %v: %+v", chapter, answers, st.Problems)
+		}
+	}
+	if st, _ := d.Evaluate("vermoegen", Answers{"hat_vermoegen": "ja", "hat_konto": "nein"}, today); len(st.Problems) != 1 || st.Problems[0].Path != "vermoegen" {
+		t.Errorf("assets promised: %+v", st.Problems)
 	}
 	sum := d.Summary(a, "de", today)
 	if len(sum) != 10 || len(sum[4].Rows) == 0 {

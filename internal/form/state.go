@@ -33,6 +33,8 @@ type scope struct {
 // kind (cents, ISO dates), so that comparisons work whatever way it was
 // typed. Answers themselves stay as the person typed them: a value must
 // never be parsed twice ("612,40" → 61240 cents → 6124000).
+func (s scope) Count(group string) int { return s.answers.Count(group) }
+
 func (s scope) Value(path string) (any, bool) {
 	field := path
 	if s.group != "" && strings.HasPrefix(path, s.group+".") {

@@ -227,6 +227,10 @@ func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, name 
 	if v.Title == "" {
 		v.Title = v.T("site.name")
 	}
+	if len(v.Errors) > 0 {
+		// The title is what a screen reader says first on the new page.
+		v.Title = v.T("error.title_prefix", "title", v.Title)
+	}
 	page := bufPool.Get().(*bytes.Buffer)
 	page.Reset()
 	defer bufPool.Put(page)

@@ -39,7 +39,7 @@ func mapHzL(v *values, a *Antrag) {
 			Belastungen:   v.money("eigentum_belastungen", false),
 		},
 		Einkommen: HzLEinkommen{Vorhanden: v.flag("hat_einkommen")},
-		Vermoegen: HzLVermoegen{WeiteresVermoegen: v.flag("hat_vermoegen")},
+		Vermoegen: HzLVermoegen{Bankkonto: v.flag("hat_konto"), WeiteresVermoegen: v.flag("hat_vermoegen")},
 		Nothilfe: HzLNothilfe{
 			Erforderlich: v.flag("braucht_sofort_hilfe"),
 			Notlagen:     v.codes("nothilfe"),
@@ -75,8 +75,8 @@ func mapHzL(v *values, a *Antrag) {
 		}
 		h.Vermoegen.Konten = append(h.Vermoegen.Konten, k)
 	})
-	if len(h.Vermoegen.Konten) == 0 {
-		v.fail(invalid("konten: the form asks for at least one account"))
+	if h.Vermoegen.Bankkonto != (len(h.Vermoegen.Konten) > 0) {
+		v.fail(invalid("konten: an account is named exactly when the person has one"))
 	}
 	v.each("vermoegen", func(at func(string) string) {
 		g := HzLVermoegenswert{Art: v.code(at("art"))}

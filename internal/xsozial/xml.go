@@ -204,6 +204,9 @@ type HzLEinkunft struct {
 
 // HzLVermoegen is the accounts and other assets.
 type HzLVermoegen struct {
+	// Bankkonto: the person or the household has an account (one need
+	// not, to get help).
+	Bankkonto         bool                `xml:"bankkonto"`
 	Konten            []HzLKonto          `xml:"konto"`
 	WeiteresVermoegen bool                `xml:"weiteresVermoegen"`
 	Gegenstaende      []HzLVermoegenswert `xml:"gegenstand"`

@@ -57,7 +57,7 @@ func full() form.Answers {
 		"einkommen.0.person": "ich", "einkommen.0.art": "krankengeld", "einkommen.0.betrag": "612,40",
 		"einkommen.1.person": "Ahmet", "einkommen.1.art": "sonstiges", "einkommen.1.art_text": "Nebenkostenerstattung", "einkommen.1.betrag": "20",
 		"krankenversicherung": "pflicht", "krankenkasse": "AOK Rheinland/Hamburg", "unterhalt_zahlt": "nein",
-		"mehrbedarf": "warmwasser\nmerkzeichen_g", "konten.#": "1", "konten.0.bank": "Sparkasse KölnBonn", "konten.0.kontostand": "-120,50",
+		"mehrbedarf": "warmwasser\nmerkzeichen_g", "hat_konto": "ja", "konten.#": "1", "konten.0.bank": "Sparkasse KölnBonn", "konten.0.kontostand": "-120,50",
 		"hat_vermoegen": "ja", "vermoegen.#": "1", "vermoegen.0.art": "fahrzeug", "vermoegen.0.wert": "1.500",
 		"auszahlung.iban": "DE89 3704 0044 0532 0130 00", "auszahlung.inhaber": "Özgül Müller-Lüdenscheidt",
 		"braucht_sofort_hilfe": "ja", "nothilfe": "energie\nessen", "nothilfe_text": "Der Strom ist seit dem 20.11. gesperrt.",
@@ -73,7 +73,7 @@ func minimal() form.Answers {
 		"adresse.strasse": "Heidestraße 17", "adresse.plz": "51147", "adresse.ort": "Köln",
 		"erwerbsfaehig": "ja", "notlage_seit": "2026-11-01", "rente_beantragt": "nein", "lebt_allein": "ja",
 		"wohnsituation": "ohne_wohnung", "hat_einkommen": "nein", "krankenversicherung": "keine", "unterhalt_zahlt": "nein",
-		"konten.#": "1", "konten.0.bank": "Sparkasse", "konten.0.kontostand": "0", "hat_vermoegen": "nein",
+		"hat_konto": "ja", "konten.#": "1", "konten.0.bank": "Sparkasse", "konten.0.kontostand": "0", "hat_vermoegen": "nein",
 		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt",
 	}
 }
@@ -209,7 +209,9 @@ func TestVariants(t *testing.T) {
 		"untermiete": {"wohnsituation": "untermiete", "miete.kaltmiete": "1.234,56", "mietrueckstaende": "ja", "antrag_fuer": "vertretung",
 			"vertretung.name": "Betreuungsverein Köln e. V."},
 		"ohne_iban": {"auszahlung.iban": "", "krankenversicherung": "privat", "krankenkasse": "Beispiel-Versicherung", "kv_beitrag": "210",
-			"unterhalt_zahlt": "ja", "unterhalt_betrag": "150", "einmalbedarf": "erstausstattung_kleidung"},
+			"unterhalt_zahlt": "ja", "unterhalt_betrag": "150", "einmalbedarf": "erstausstattung_kleidung",
+			// No bank account at all: an honest answer, not a gap.
+			"hat_konto": "nein", "konten.#": "0", "konten.0.bank": "", "konten.0.kontostand": ""},
 	}
 	var files [][]byte
 	for _, name := range []string{"eigentum", "ohne_iban", "untermiete"} {
@@ -226,6 +228,9 @@ func TestVariants(t *testing.T) {
 	}
 	if bytes.Contains(files[1], []byte("<bankverbindung>")) {
 		t.Error("a bank connection without an IBAN")
+	}
+	if !bytes.Contains(files[1], []byte("<bankkonto>false</bankkonto>")) || bytes.Contains(files[1], []byte("<konto>")) {
+		t.Errorf("without an account:\n%s", files[1])
 	}
 	if err := lint(t, true, files...); err != nil {
 		t.Fatal(err)
@@ -297,7 +302,7 @@ func TestSchemaRejects(t *testing.T) {
 		{"postcode of 4 digits", "<postleitzahl>51147</postleitzahl>", "<postleitzahl>5114</postleitzahl>"},
 		{"unknown element", "</antragsnummer>", "</antragsnummer><bemerkung>x</bemerkung>"},
 		{"missing surname", "<familienname>Müller-Lüdenscheidt</familienname>", ""},
-		{"no account", "<konto>\n          <bank>Sparkasse KölnBonn</bank>\n          <kontostand waehrung=\"EUR\">-120.50</kontostand>\n        </konto>", ""},
+		{"no answer about an account", "<bankkonto>true</bankkonto>", ""},
 		{"two values in a field", "<text>Özgül</text>", "<text>Özgül</text><text>Ö</text>"},
 		{"path in upper case", `pfad="person.vorname"`, `pfad="Person.Vorname"`},
 		{"short SHA-256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "9f86d081"},
@@ -421,7 +426,7 @@ func TestRefused(t *testing.T) {
 		"upload size":          func(a form.Answers, m *xsozial.Meta) { m.Uploads[0].Size = -1 },
 		"no surname":           func(a form.Answers, m *xsozial.Meta) { delete(a, "person.nachname") },
 		"invalid birth date":   func(a form.Answers, m *xsozial.Meta) { a["person.geburtsdatum"] = "31.02.1964" },
-		"no account":           func(a form.Answers, m *xsozial.Meta) { a["konten.#"] = "0" },
+		"an account promised":  func(a form.Answers, m *xsozial.Meta) { a["konten.#"] = "0" },
 		"an income without amount": func(a form.Answers, m *xsozial.Meta) {
 			delete(a, "einkommen.1.betrag")
 		},

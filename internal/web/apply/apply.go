@@ -68,6 +68,8 @@ var (
 	errFormExpired = web.NewError(http.StatusGone, "error.form_expired")
 	// The receipt was for another session or its time is over.
 	errReceiptGone = web.NewError(http.StatusGone, "error.receipt_gone")
+	// The browser keeps no cookie, so no application can live in a session.
+	errNoCookies = web.NewError(http.StatusBadRequest, "error.no_cookies")
 )
 
 // citizenFrom returns the signed-in citizen, or nil.
@@ -86,19 +88,31 @@ func (h *Handler) Routes(site *web.Site) error {
 
 	site.Page("GET /{lang}/antrag", h.applyOverview)
 	site.Page("GET /{lang}/antrag/{slug}", h.applyStart)
-	site.Page("GET /{lang}/antrag/{leika}/{chapter}", h.formChapterGet)
-	site.Page("POST /{lang}/antrag/{leika}/{chapter}", h.formChapterPost)
-	site.Page("GET /{lang}/antrag/{leika}/"+pageCheck, h.formCheck)
-	site.Page("GET /{lang}/antrag/{leika}/pdf", h.formPDF)
+	// Every page of an application shows or takes personal data: never
+	// from a cache (browser Back would show a stale copy whose blanks a
+	// live update could send).
+	personal := func(pattern string, f web.HandlerFunc, opts ...web.Option) { site.Page(pattern, noStore(f), opts...) }
+	personal("GET /{lang}/antrag/{leika}/{chapter}", h.formChapterGet)
+	personal("POST /{lang}/antrag/{leika}/{chapter}", h.formChapterPost)
+	personal("GET /{lang}/antrag/{leika}/"+pageCheck, h.formCheck)
+	personal("GET /{lang}/antrag/{leika}/pdf", h.formPDF)
 	// The whole budget of an application, plus the form around it; the
 	// upload service enforces the remaining budget exactly.
-	site.Page("POST /{lang}/antrag/{leika}"+uploadPathSuffix, h.formUpload,
+	personal("POST /{lang}/antrag/{leika}"+uploadPathSuffix, h.formUpload,
 		web.StreamsUpload, web.BodyLimit(upload.MaxTotal+web.MaxBodyBytes))
-	site.Page("POST /{lang}/antrag/{leika}/unterlagen/loeschen", h.formUploadDelete)
-	site.Page("GET /{lang}/antrag/{leika}/eingang/{id}", h.formReceipt)
-	site.Page("GET /{lang}/antrag/{leika}/eingang/{id}/antrag.pdf", h.formReceiptPDF)
-	site.Page("GET /{lang}/antrag/{leika}/eingang/{id}/verarbeitungsbericht.pdf", h.formReport)
+	personal("POST /{lang}/antrag/{leika}/unterlagen/loeschen", h.formUploadDelete)
+	personal("GET /{lang}/antrag/{leika}/eingang/{id}", h.formReceipt)
+	personal("GET /{lang}/antrag/{leika}/eingang/{id}/antrag.pdf", h.formReceiptPDF)
+	personal("GET /{lang}/antrag/{leika}/eingang/{id}/verarbeitungsbericht.pdf", h.formReport)
 	return nil
+}
+
+// noStore marks a page as personal: no cache may keep it.
+func noStore(f web.HandlerFunc) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Cache-Control", "no-store")
+		return f(w, r)
+	}
 }
 
 // serviceGroup is a titled list of services.

@@ -32,6 +32,10 @@ const (
 	pageCheck = "pruefen" // check your answers
 )
 
+// returnToCheck is the parameter that brings a person who changes an answer
+// from the check page back there after "Weiter".
+const returnToCheck = "ziel"
+
 func formKey(leika string) string { return "antrag:" + leika }
 
 // formContext is everything a handler of the assistant needs.
@@ -117,15 +121,12 @@ func (h *Handler) saveForm(w http.ResponseWriter, r *http.Request, fc *formConte
 	return nil
 }
 
-// formEntry is GET /{lang}/antrag/{leika}: the chapter list and the first
-// chapter that still needs answers.
+// formEntry is GET /{lang}/antrag/{leika}: it starts the application (or
+// finds the one in the session) and sends the browser on to the first
+// chapter that still needs answers, at that chapter's own address. A page
+// of its own at the entry would show another chapter each time the person
+// got further, so browser Back from chapter 2 would show chapter 2 again.
 func (h *Handler) formEntry(w http.ResponseWriter, r *http.Request) error {
-	if r.URL.Query().Get("ars") == "" {
-		if e := h.states.get(h.stateKeyFor(r, r.PathValue("slug"), "@entry"), h.site.Now()); e != nil {
-			e.write(w, r)
-			return nil
-		}
-	}
 	fc, err := h.loadForm(r, true)
 	if err != nil {
 		return err
@@ -143,19 +144,16 @@ func (h *Handler) formEntry(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	// The entry shows the first chapter that needs answers: which one that
-	// is follows from the state, so the kept page is looked up first.
-	entryKey := h.stateKeyFor(r, fc.def.LeiKa, "@entry")
 	first := fc.in.FirstOpen(fc.def, h.site.Now())
 	if first == "" {
 		first = fc.def.Chapters[len(fc.def.Chapters)-1].ID
 	}
-	if fc.fresh || entryKey == "" || h.chapterStateKey(r, fc, first) == "" {
-		return h.showChapter(w, r, fc, first, nil, http.StatusOK, true)
+	target := fc.base + "/" + first
+	if r.URL.Query().Get("abgelaufen") == "1" {
+		target += "?abgelaufen=1"
 	}
-	return h.cachedRender(w, r, entryKey, func(w http.ResponseWriter) error {
-		return h.showChapter(w, r, fc, first, nil, http.StatusOK, true)
-	})
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
 }
 
 // prefill takes a signed-in person's BundID attributes into the fields that
@@ -179,6 +177,11 @@ func prefill(def *form.Definition, a form.Answers, id *identity.Identity) {
 // formGone sends a person whose application is no longer in the session to
 // a new one, with a notice.
 func (h *Handler) formGone(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.Query().Get("abgelaufen") == "1" {
+		// Sent here from a new application that is already gone again: the
+		// browser keeps no session cookie. Another round would never end.
+		return errNoCookies
+	}
 	http.Redirect(w, r, "/"+web.Lang(r).Code+"/antrag/"+r.PathValue("leika")+"?abgelaufen=1", http.StatusSeeOther)
 	return nil
 }
@@ -239,22 +242,22 @@ func (h *Handler) formChapterGet(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, fc.base+"/"+fc.in.FirstOpen(fc.def, h.site.Now()), http.StatusSeeOther)
 		return nil
 	}
-	return h.showChapterCached(w, r, fc, id, false)
+	return h.showChapterCached(w, r, fc, id)
 }
 
 // showChapterCached answers a GET of a chapter from the state cache when
 // nothing changed since it was rendered.
-func (h *Handler) showChapterCached(w http.ResponseWriter, r *http.Request, fc *formContext, id string, entry bool) error {
+func (h *Handler) showChapterCached(w http.ResponseWriter, r *http.Request, fc *formContext, id string) error {
 	key := h.chapterStateKey(r, fc, id)
 	if key == "" {
-		return h.showChapter(w, r, fc, id, nil, http.StatusOK, entry)
+		return h.showChapter(w, r, fc, id, nil, http.StatusOK)
 	}
 	if e := h.states.get(key, h.site.Now()); e != nil {
 		e.write(w, r)
 		return nil
 	}
 	return h.cachedRender(w, r, key, func(w http.ResponseWriter) error {
-		return h.showChapter(w, r, fc, id, nil, http.StatusOK, entry)
+		return h.showChapter(w, r, fc, id, nil, http.StatusOK)
 	})
 }
 
@@ -372,7 +375,8 @@ func (h *Handler) formChapterPost(w http.ResponseWriter, r *http.Request) error 
 				return err
 			}
 			next := fc.in.Next(fc.def, id, +1, now)
-			if next == fc.def.Chapters[len(fc.def.Chapters)-1].ID || next == "" {
+			if next == fc.def.Chapters[len(fc.def.Chapters)-1].ID || next == "" ||
+				(r.PostFormValue(returnToCheck) == pageCheck && fc.in.ReadyToCheck(fc.def, now)) {
 				next = pageCheck
 			}
 			http.Redirect(w, r, fc.base+"/"+next, http.StatusSeeOther)
@@ -383,8 +387,12 @@ func (h *Handler) formChapterPost(w http.ResponseWriter, r *http.Request) error 
 			return err
 		}
 		v := h.site.NewView(r, "")
+		labels := map[string]string{}
+		for _, it := range st.Items {
+			labels[it.Path] = it.Label.In(v.Lang.Code)
+		}
 		for _, p := range st.Problems {
-			v.Errors = append(v.Errors, web.FieldMessage{Field: problemTarget(fc.def, p.Path), Message: problemText(v, p)})
+			v.Errors = append(v.Errors, web.FieldMessage{Field: problemTarget(fc.def, p.Path), Message: problemText(v, fc.def, p, labels[p.Path])})
 		}
 		v.Errors = append(v.Errors, consentErrs...)
 		for _, p := range st.Problems {
@@ -392,7 +400,7 @@ func (h *Handler) formChapterPost(w http.ResponseWriter, r *http.Request) error 
 				open[g+"."+strconv.Itoa(i)] = true
 			}
 		}
-		return h.showChapterView(w, r, v, fc, id, open, http.StatusUnprocessableEntity, false)
+		return h.showChapterView(w, r, v, fc, id, open, http.StatusUnprocessableEntity)
 	}
 	// "Aktualisieren", adding or removing an entry: show the chapter again
 	// with what now applies, without error messages.
@@ -402,7 +410,7 @@ func (h *Handler) formChapterPost(w http.ResponseWriter, r *http.Request) error 
 	if r.Header.Get("X-Fragment") == "1" {
 		return h.renderChapterFragment(w, r, fc, id, open)
 	}
-	return h.showChapter(w, r, fc, id, open, http.StatusOK, false)
+	return h.showChapter(w, r, fc, id, open, http.StatusOK)
 }
 
 // problemTarget is the id an error-summary link jumps to: the field, or for
@@ -414,11 +422,51 @@ func problemTarget(def *form.Definition, path string) string {
 	return form.HTMLID(path)
 }
 
-func problemText(v *web.View, p form.Problem) string {
-	if p.Key != "" {
+// problemText says what to change, naming the field: the error summary
+// lists every problem of the page, and nine times "Bitte füllen Sie dieses
+// Feld aus." tell a person nothing.
+func problemText(v *web.View, def *form.Definition, p form.Problem, label string) string {
+	if p.Key == "" {
+		return p.Text.In(v.Lang.Code)
+	}
+	f, _ := def.FieldByPath(groupless(p.Path))
+	if label == "" || f == nil {
 		return v.T(p.Key)
 	}
-	return p.Text.In(v.Lang.Code)
+	switch p.Key {
+	case "form.error.required":
+		switch f.Kind {
+		case "choice", "yesno", "codelist", "multichoice":
+			return v.T("form.error.required_choice", "label", label)
+		}
+		return v.T("form.error.required_named", "label", label)
+	case "form.error.range":
+		if f.Min != nil && f.Max != nil {
+			return v.T("form.error.range_between", "label", label, "min", limitText(f, *f.Min), "max", limitText(f, *f.Max))
+		}
+	}
+	return v.T(p.Key)
+}
+
+// limitText writes a field's bound the way the field takes it.
+func limitText(f *form.Field, x float64) string {
+	if f.Kind == "money" {
+		return form.DisplayValue("money", strconv.FormatInt(int64(x*100), 10)) + " €"
+	}
+	return strconv.FormatFloat(x, 'f', -1, 64)
+}
+
+// groupless is an instance path without its entry numbers
+// ("einkommen.1.betrag" → "einkommen.betrag"), the field's own path.
+func groupless(path string) string {
+	parts := strings.Split(path, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if _, err := strconv.Atoi(p); err != nil {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
 }
 
 // shiftOpen keeps the open entries of a group in step after entry i was removed.
@@ -440,10 +488,22 @@ func shiftOpen(open map[string]bool, group string, i int) map[string]bool {
 // answers; the evaluation then cleans and checks them. Entries of
 // repeatable groups that were shown folded are not in the post and keep
 // their answers. It returns the entries that were shown open.
+//
+// The page's script sends only what the person changed (teilweise=1 with
+// nur=<path> for each answer it carries): an answer it does not name is
+// kept as the server holds it, so a page shown from an old copy can never
+// blank what was saved.
 func (h *Handler) readChapter(fc *formContext, chapterID string, r *http.Request) map[string]bool {
 	open := map[string]bool{}
 	for _, k := range r.PostForm["offen"] {
 		open[k] = true
+	}
+	var only map[string]bool
+	if r.PostForm.Get("teilweise") == "1" {
+		only = map[string]bool{}
+		for _, p := range r.PostForm["nur"] {
+			only[p] = true
+		}
 	}
 	st, _ := fc.def.Evaluate(chapterID, fc.in.Answers.Clone(), h.site.Now())
 	for _, it := range st.Items {
@@ -458,6 +518,9 @@ func (h *Handler) readChapter(fc *formContext, chapterID string, r *http.Request
 			continue
 		}
 		if g, i := groupEntryOf(it.Path); g != "" && !open[g+"."+strconv.Itoa(i)] {
+			continue
+		}
+		if only != nil && !only[it.Path] {
 			continue
 		}
 		vals := r.PostForm[it.Path]
@@ -487,6 +550,7 @@ type formPage struct {
 	First, Last  bool
 	Signed       bool      // signed in: drafts are kept
 	Saved        bool      // "Speichern" was pressed
+	BackToCheck  bool      // reached by "Ändern" on the check page: "Weiter" returns there
 	KeptUntil    time.Time // the draft's deadline
 	Open         []string  // entries shown open (posted back)
 	Consent      *consentView
@@ -539,8 +603,8 @@ type consentView struct {
 	StartOffice *office.Match
 }
 
-func (h *Handler) showChapter(w http.ResponseWriter, r *http.Request, fc *formContext, id string, open map[string]bool, status int, entry bool) error {
-	return h.showChapterView(w, r, h.site.NewView(r, ""), fc, id, open, status, entry)
+func (h *Handler) showChapter(w http.ResponseWriter, r *http.Request, fc *formContext, id string, open map[string]bool, status int) error {
+	return h.showChapterView(w, r, h.site.NewView(r, ""), fc, id, open, status)
 }
 
 func (h *Handler) buildChapter(r *http.Request, v *web.View, fc *formContext, id string, open map[string]bool) (*formPage, error) {
@@ -549,6 +613,7 @@ func (h *Handler) buildChapter(r *http.Request, v *web.View, fc *formContext, id
 	st, _ := fc.def.Evaluate(id, fc.in.Answers, now)
 	p := &formPage{ServiceTitle: fc.svc.View(lang).Title, Chapter: st, Help: st.Help.In(lang), Base: fc.base,
 		Action: fc.base + "/" + id, Signed: citizenFrom(r) != nil, Saved: r.URL.Query().Get("gespeichert") == "1",
+		BackToCheck: r.URL.Query().Get(returnToCheck) == pageCheck || r.PostFormValue(returnToCheck) == pageCheck,
 		Expired: r.URL.Query().Get("abgelaufen") == "1"}
 	switch q := r.URL.Query(); {
 	case q.Get("hochgeladen") == "1":
@@ -610,14 +675,10 @@ func (h *Handler) buildChapter(r *http.Request, v *web.View, fc *formContext, id
 	return p, nil
 }
 
-func (h *Handler) showChapterView(w http.ResponseWriter, r *http.Request, v *web.View, fc *formContext, id string, open map[string]bool, status int, entry bool) error {
+func (h *Handler) showChapterView(w http.ResponseWriter, r *http.Request, v *web.View, fc *formContext, id string, open map[string]bool, status int) error {
 	p, err := h.buildChapter(r, v, fc, id, open)
 	if err != nil {
 		return err
-	}
-	if entry {
-		// The entry page is the first chapter: its form posts to the chapter.
-		p.Action = fc.base + "/" + id
 	}
 	v.Title = p.Chapter.Title.In(v.Lang.Code) + " – " + p.ServiceTitle
 	if _, ok := p.Chapter.Title[v.Lang.Code]; !ok {
@@ -794,11 +855,12 @@ func (h *Handler) formCheck(w http.ResponseWriter, r *http.Request) error {
 	upCh := fc.def.UploadChapter()
 	var out []summaryChapterView
 	for _, c := range chapters[:len(chapters)-1] {
-		cv := summaryChapterView{ID: c.ID, Title: c.Title, Applicable: c.Applicable, Href: fc.base + "/" + c.ID}
+		// "Ändern" leads into the chapter and, after "Weiter", back here.
+		cv := summaryChapterView{ID: c.ID, Title: c.Title, Applicable: c.Applicable, Href: fc.base + "/" + c.ID + "?" + returnToCheck + "=" + pageCheck}
 		for _, row := range c.Rows {
 			href := cv.Href + "#" + form.HTMLID(row.Path)
 			if g, i := groupEntryOf(row.Path); g != "" {
-				href = cv.Href + "?bearbeiten=" + url.QueryEscape(g+"."+strconv.Itoa(i)) + "#" + form.HTMLID(row.Path)
+				href = cv.Href + "&bearbeiten=" + url.QueryEscape(g+"."+strconv.Itoa(i)) + "#" + form.HTMLID(row.Path)
 			}
 			cv.Rows = append(cv.Rows, summaryRowView{Label: row.Label, Value: row.Value, Href: href})
 		}

@@ -27,7 +27,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, fc *formContext
 		return err
 	}
 	if m == nil || problem != "" {
-		return h.showChapter(w, r, fc, fc.def.Chapters[len(fc.def.Chapters)-1].ID, nil, http.StatusUnprocessableEntity, false)
+		return h.showChapter(w, r, fc, fc.def.Chapters[len(fc.def.Chapters)-1].ID, nil, http.StatusUnprocessableEntity)
 	}
 	files, err := h.uploadList(r, fc.in.ID)
 	if err != nil {
@@ -40,7 +40,7 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, fc *formContext
 		if f.Pending {
 			v := h.site.NewView(r, "")
 			v.Errors = []web.FieldMessage{{Field: form.HTMLID(f.Slot), Message: v.T("upload.pending_block")}}
-			return h.showChapterView(w, r, v, fc, fc.def.UploadChapter(), nil, http.StatusUnprocessableEntity, false)
+			return h.showChapterView(w, r, v, fc, fc.def.UploadChapter(), nil, http.StatusUnprocessableEntity)
 		}
 		sub.Uploads = append(sub.Uploads, f.ID)
 	}

@@ -111,6 +111,11 @@ func (h *Handler) cachedRender(w http.ResponseWriter, r *http.Request, key strin
 		return err
 	}
 	for k, v := range cw.header {
+		if k == "Set-Cookie" {
+			// Cookies set on w itself (the form token's) stay.
+			w.Header()[k] = append(w.Header()[k], v...)
+			continue
+		}
 		w.Header()[k] = v
 	}
 	w.WriteHeader(cw.status)

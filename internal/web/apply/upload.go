@@ -267,7 +267,7 @@ func (h *Handler) uploadFailedMsg(w http.ResponseWriter, r *http.Request, v *web
 	}
 	io.Copy(io.Discard, r.Body)
 	v.Errors = []web.FieldMessage{{Field: form.HTMLID(slot), Message: msg}}
-	return h.showChapterView(w, r, v, fc, chapter, nil, http.StatusUnprocessableEntity, false)
+	return h.showChapterView(w, r, v, fc, chapter, nil, http.StatusUnprocessableEntity)
 }
 
 // formUploadDelete removes one of the application's files.

@@ -47,12 +47,20 @@ func (h *Handler) Routes(site *web.Site) error {
 	}
 	h.site, h.pages = site, pages
 
-	site.Page("GET /{lang}/anmelden", h.citizenSignIn)
-	site.Page("POST /{lang}/anmelden", h.citizenSignInStart)
-	site.Page("GET /{lang}/konto", h.account)
-	site.Page("POST /{lang}/konto/datenuebernahme", h.accountConsent)
-	site.Page("POST /{lang}/konto/entwurf/{id}/loeschen", h.draftDelete)
-	site.Page("POST /{lang}/abmelden", h.citizenSignOut)
+	// Pages that show who is signed in, and what they keep here: never
+	// from a cache.
+	personal := func(pattern string, f web.HandlerFunc) {
+		site.Page(pattern, func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("Cache-Control", "no-store")
+			return f(w, r)
+		})
+	}
+	personal("GET /{lang}/anmelden", h.citizenSignIn)
+	personal("POST /{lang}/anmelden", h.citizenSignInStart)
+	personal("GET /{lang}/konto", h.account)
+	personal("POST /{lang}/konto/datenuebernahme", h.accountConsent)
+	personal("POST /{lang}/konto/entwurf/{id}/loeschen", h.draftDelete)
+	personal("POST /{lang}/abmelden", h.citizenSignOut)
 	// The identity provider posts its answers from its own site; the
 	// signed SAML messages and single-use request IDs take the token's role
 	// (see acs and slo).

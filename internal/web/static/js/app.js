@@ -68,6 +68,11 @@
 // replace the old ones in place. The rules live only on the server; this
 // script only carries the form there and back. Without it, the buttons
 // "Aktualisieren" and "Weiter" do the same with a page load.
+//
+// Only answers the person changed since the server last saw the page are
+// sent (teilweise=1, nur=<name> for each): an answer the script does not
+// name stays as the server holds it, so an old copy of the page can never
+// blank what was saved.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-live]");
@@ -76,47 +81,92 @@
     return;
   }
   document.documentElement.classList.add("js");
+  // A chapter restored from the back-forward cache shows what was on the
+  // screen then, not what the server holds now: load it again.
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted) {
+      window.location.reload();
+    }
+  });
   var pending = null;
   var queued = false;
+  var notAnswers = { csrf_token: true, offen: true, aktion: true };
 
-  function values() {
-    var data = new URLSearchParams();
-    new FormData(form).forEach(function (v, k) {
-      if (typeof v === "string") {
-        data.append(k, v);
+  // state is every answer of the fields in root: name → values.
+  function state(root) {
+    var m = {};
+    Array.prototype.forEach.call(root.querySelectorAll("input[name],select[name],textarea[name]"), function (el) {
+      if (el.type === "file" || el.type === "submit" || el.type === "button" || el.disabled) {
+        return;
       }
+      if (!(el.name in m)) {
+        m[el.name] = [];
+      }
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) {
+        return;
+      }
+      m[el.name].push(el.value);
     });
-    data.set("aktion", "aktualisieren");
-    return data;
+    return m;
   }
+
+  function same(a, b) {
+    return (a || []).join("\n") === (b || []).join("\n");
+  }
+
+  // synced is what the server holds as far as this page knows.
+  var synced = state(form);
 
   function update() {
     if (pending) {
       queued = true;
       return;
     }
-    var sent = values();
+    var now = state(form);
+    var data = new URLSearchParams();
+    Object.keys(now).forEach(function (k) {
+      if (k === "csrf_token" || k === "offen") {
+        now[k].forEach(function (v) { data.append(k, v); });
+      } else if (!notAnswers[k] && !same(now[k], synced[k])) {
+        data.append("nur", k);
+        now[k].forEach(function (v) { data.append(k, v); });
+      }
+    });
+    data.set("aktion", "aktualisieren");
+    data.set("teilweise", "1");
     box.setAttribute("aria-busy", "true");
     pending = fetch(form.action, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Fragment": "1" },
-      body: sent.toString()
+      body: data.toString()
     }).then(function (r) {
       if (!r.ok) {
         throw new Error("status " + r.status);
       }
       return r.text();
     }).then(function (html) {
-      var focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.id : "";
+      var active = document.activeElement && box.contains(document.activeElement) ? document.activeElement : null;
+      var focused = active ? active.id : "";
+      // Where the caret stood: the field that replaces this one gets it
+      // back, or the next letter typed would land before the others.
+      var caret = null;
+      try {
+        if (active && typeof active.selectionStart === "number") {
+          caret = [active.selectionStart, active.selectionEnd];
+        }
+      } catch (err) {
+        caret = null; // inputs without a text selection (radio, date)
+      }
       var next = document.createElement("div");
       next.innerHTML = html;
+      var server = state(next);
       // What the person typed or chose while the request was under way is
       // kept: every field whose state differs from what was sent.
       Array.prototype.forEach.call(box.querySelectorAll("input[name],select[name],textarea[name]"), function (old) {
         var sel = "[name=\"" + old.name.replace(/["\\]/g, "") + "\"]";
         if (old.type === "radio" || old.type === "checkbox") {
-          var was = sent.getAll(old.name).indexOf(old.value) >= 0;
+          var was = (now[old.name] || []).indexOf(old.value) >= 0;
           if (old.checked !== was) {
             var twin = next.querySelector(sel + "[value=\"" + old.value.replace(/["\\]/g, "") + "\"]");
             if (twin) {
@@ -125,7 +175,7 @@
           }
           return;
         }
-        if (old.type === "hidden" || old.value === (sent.get(old.name) || "")) {
+        if (old.type === "hidden" || old.value === ((now[old.name] || [])[0] || "")) {
           return;
         }
         var fresh = next.querySelector(sel);
@@ -134,10 +184,19 @@
         }
       });
       box.replaceChildren.apply(box, Array.prototype.slice.call(next.childNodes));
+      // Fields outside the replaced part (none today) keep their state.
+      Object.keys(server).forEach(function (k) { synced[k] = server[k]; });
       if (focused) {
         var el = document.getElementById(focused);
         if (el) {
           el.focus();
+          if (caret) {
+            try {
+              el.setSelectionRange(caret[0], caret[1]);
+            } catch (err) {
+              /* not a text field any more */
+            }
+          }
         }
       }
     }).catch(function () {
@@ -153,7 +212,8 @@
   }
 
   // Only answers that other fields depend on (marked data-live by the
-  // server) ask for the chapter again; typing elsewhere is left alone.
+  // server) ask for the chapter again; typing elsewhere is left alone (and
+  // goes with the next update or the buttons).
   form.addEventListener("change", function (e) {
     if (e.target && e.target.type !== "file" && e.target.closest("[data-live]")) {
       update();
