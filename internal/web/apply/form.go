@@ -614,7 +614,7 @@ func (h *Handler) buildChapter(r *http.Request, v *web.View, fc *formContext, id
 	p := &formPage{ServiceTitle: fc.svc.View(lang).Title, Chapter: st, Help: st.Help.In(lang), Base: fc.base,
 		Action: fc.base + "/" + id, Signed: citizenFrom(r) != nil, Saved: r.URL.Query().Get("gespeichert") == "1",
 		BackToCheck: r.URL.Query().Get(returnToCheck) == pageCheck || r.PostFormValue(returnToCheck) == pageCheck,
-		Expired: r.URL.Query().Get("abgelaufen") == "1"}
+		Expired:     r.URL.Query().Get("abgelaufen") == "1"}
 	switch q := r.URL.Query(); {
 	case q.Get("hochgeladen") == "1":
 		p.Uploaded = "upload.done"
