@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -238,4 +239,48 @@ func TestErrorMessagesNameTheField(t *testing.T) {
 	walkTo(t, b, token, "unterkunft")
 	p = b.post(base+"/unterkunft", chapterForm(token, "weiter", withAnswer(hzlAnswers["unterkunft"], "miete.kaltmiete", "200.000")...))
 	p.mustContain(t, "„Kaltmiete im Monat“ muss zwischen 0,00 € und 100.000,00 € liegen.")
+}
+
+// TestBackAfterSendingShowsTheReceipt: after "Absenden", the application's
+// pages (browser Back) lead to the receipt instead of a new, empty
+// application; a signed-in person who starts the same service again goes
+// on with the saved draft instead of getting a second one.
+func TestBackAfterSendingShowsTheReceipt(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	receipt := sendHzL(t, b)
+	// The receipt: a number to read out on the phone, times in Germany.
+	r := b.get(receipt)
+	if !regexp.MustCompile(`<strong class="receipt-number">[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}</strong>`).MatchString(r.body) ||
+		strings.Contains(r.body, "UTC") {
+		t.Errorf("receipt number or time:\n%s", r.body)
+	}
+	for _, ch := range []string{"absenden", "pruefen", "antragsteller"} {
+		p := b.get("/de/antrag/" + hzl + "/" + ch)
+		if p.status != 303 || p.header.Get("Location") != receipt {
+			t.Errorf("%s after sending: %d → %s, want the receipt %s", ch, p.status, p.header.Get("Location"), receipt)
+		}
+	}
+
+	s := newBrowser(t, in.base)
+	signInCitizen(t, s, "de", "niedrig", "max")
+	base := "/de/antrag/" + hzl
+	token := s.open(base).csrf(t)
+	if p := s.post(base+"/antragsteller", chapterForm(token, "weiter", hzlAnswers["antragsteller"]...)); p.status != 303 {
+		t.Fatalf("chapter: %d", p.status)
+	}
+	// Another device, the same person, from the benefit page again.
+	other := newBrowser(t, in.base)
+	signInCitizen(t, other, "de", "niedrig", "max")
+	p := other.open("/de/antrag/hilfe-zum-lebensunterhalt?ars=053820068068")
+	if p.status == 200 && strings.Contains(p.body, "Antrag starten") {
+		p = other.open(base + "?ars=053820068068")
+	}
+	if !strings.HasSuffix(p.path, "/situation") {
+		t.Errorf("started again at %s, want the saved draft's next chapter", p.path)
+	}
+	other.get(base+"/antragsteller").mustContain(t, `value="Müller-Lüdenscheidt"`)
+	if n := strings.Count(other.get("/de/konto").body, "?entwurf="); n != 1 {
+		t.Errorf("%d drafts in the personal area, want 1", n)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -181,6 +182,10 @@ func fillHzL(t *testing.T, axe string, js bool) {
 			check("einkommen-zwei")
 		case "vermoegen":
 			fill("hat_konto", "ja")
+			if !js {
+				// The accounts appear once the answer is in: "Aktualisieren".
+				press("aktualisieren")
+			}
 			press("hinzufuegen:konten")
 			fill("konten.0.bank", "Sparkasse", "konten.0.kontostand", "-120,50", "hat_vermoegen", "nein",
 				"auszahlung.iban", "DE89 3704 0044 0532 0130 00")
@@ -251,8 +256,9 @@ func fillHzL(t *testing.T, axe string, js bool) {
 		t.Fatalf("after sending: %q\n%.1500s", h, main)
 	}
 	check("eingang")
+	// A number to read out on the phone, not the internal id.
 	number, _ := chromedp.Run(ctx, chromedp.Text(".receipt-number"))
-	if len(number) != 36 {
+	if !regexp.MustCompile(`^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$`).MatchString(number) {
 		t.Fatalf("application number %q", number)
 	}
 }

@@ -116,6 +116,9 @@ const keyboardMark = `(() => {
   let n = 0;
   for (const el of document.querySelectorAll(sel)) {
     if (el.disabled || !el.checkVisibility({visibilityProperty: true})) continue;
+    // A control kept out of reach on purpose: the chapter form's default
+    // button for Enter, a copy of the visible primary button.
+    if (el.getAttribute("aria-hidden") === "true" && el.getAttribute("tabindex") === "-1") continue;
     let key = "c" + (n++);
     if (el.type === "radio") {
       const g = "radio:" + el.name;

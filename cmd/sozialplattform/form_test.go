@@ -211,8 +211,8 @@ func TestHzLApplicationFromStartToReceipt(t *testing.T) {
 	if p := b.get(receipt + "/verarbeitungsbericht.pdf"); p.status != 200 || !strings.HasPrefix(p.body, "%PDF") {
 		t.Fatalf("processing report: %d", p.status)
 	}
-	// The application has left the session: its chapters start anew.
-	if p := b.get(base + "/pruefen"); p.status != 303 || !strings.Contains(p.header.Get("Location"), "abgelaufen=1") {
+	// The application has left the session: its pages lead to the receipt.
+	if p := b.get(base + "/pruefen"); p.status != 303 || p.header.Get("Location") != receipt {
 		t.Fatalf("after sending: %d %s", p.status, p.header.Get("Location"))
 	}
 	// Another browser cannot read the receipt.

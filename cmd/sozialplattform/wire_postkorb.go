@@ -86,7 +86,7 @@ func (p *postkorbSender) Deliver(ctx context.Context, sub *application.Submissio
 		return "", err
 	}
 	msg, err := xml.Marshal(postkorbMessage{Postkorb: sub.PostkorbHandle, Subject: tr.T("postkorb.subject", "service", title),
-		Text: tr.T("postkorb.text", "number", sub.ID, "office", o.Name), Reference: sub.ID, Lang: lang.Code})
+		Text: tr.T("postkorb.text", "number", application.Reference(sub.ID), "office", o.Name), Reference: sub.ID, Lang: lang.Code})
 	if err != nil {
 		return "", err
 	}

@@ -756,8 +756,8 @@ func TestDocument(t *testing.T) {
 		!doc.Created.Equal(at) || doc.PageLabel == nil || doc.PageLabel(1, 3) != "Seite 1 von 3" {
 		t.Fatalf("document head %+v", doc)
 	}
-	wantMeta := []pdf.Field{{Label: "Antragsnummer", Value: "c0ffee00-0000-4000-8000-000000000001"},
-		{Label: "Zeitpunkt", Value: "25.11.2026 09:30 UTC"}, {Label: "Stelle", Value: "Sozialamt Köln"},
+	wantMeta := []pdf.Field{{Label: "Antragsnummer", Value: Reference("c0ffee00-0000-4000-8000-000000000001")},
+		{Label: "Zeitpunkt", Value: "25.11.2026 10:30"}, {Label: "Stelle", Value: "Sozialamt Köln"},
 		{Label: "Status", Value: "eingereicht"}}
 	if !reflect.DeepEqual(doc.Meta, wantMeta) {
 		t.Fatalf("meta\n got %+v\nwant %+v", doc.Meta, wantMeta)
@@ -803,7 +803,7 @@ func TestDocument(t *testing.T) {
 	en := texts
 	en.StatusValue = ""
 	doc = Document(def, answers, "en", en, "id-1", "", at, files[:1], "unterlagen")
-	if len(doc.Meta) != 2 || doc.Meta[0].Value != "id-1" || doc.Meta[1].Label != "Zeitpunkt" {
+	if len(doc.Meta) != 2 || doc.Meta[0].Value != Reference("id-1") || doc.Meta[1].Label != "Zeitpunkt" {
 		t.Fatalf("meta %+v", doc.Meta)
 	}
 	if doc.Sections[0].Heading != "Applicant" || doc.Sections[7].Heading != "Documents" {

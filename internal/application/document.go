@@ -3,6 +3,8 @@ package application
 import (
 	"time"
 
+	"github.com/sozialplattform/sozialplattform/internal/i18n"
+
 	"github.com/sozialplattform/sozialplattform/internal/form"
 	"github.com/sozialplattform/sozialplattform/internal/pdf"
 )
@@ -43,7 +45,7 @@ func Document(def *form.Definition, answers form.Answers, lang string, t Documen
 	at time.Time, files []FileName, uploadChapter string) pdf.Document {
 	doc := pdf.Document{Lang: lang, Title: t.Title, Subtitle: t.Subtitle, Footer: t.Footer, PageLabel: t.PageLabel,
 		Creator: "Sozialplattform", Created: at}
-	doc.Meta = append(doc.Meta, pdf.Field{Label: t.Number, Value: id}, pdf.Field{Label: t.Time, Value: at.UTC().Format("02.01.2006 15:04 UTC")})
+	doc.Meta = append(doc.Meta, pdf.Field{Label: t.Number, Value: Reference(id)}, pdf.Field{Label: t.Time, Value: i18n.ShownTime(at)})
 	if officeName != "" {
 		doc.Meta = append(doc.Meta, pdf.Field{Label: t.Office, Value: officeName})
 	}

@@ -65,7 +65,7 @@ func TestApplicationPDFText(t *testing.T) {
 			t.Fatal(err)
 		}
 		text := string(out)
-		for _, want := range []string{"Müller-Lüdenscheidt", "612,40", "1.020,00", "-120,50", "00.08.1964", "mietvertrag.pdf", "7d1f0b0e"} {
+		for _, want := range []string{"Müller-Lüdenscheidt", "612,40", "1.020,00", "-120,50", "00.08.1964", "mietvertrag.pdf", application.Reference("7d1f0b0e-3c1a-4a5e-9d4f-2b8c6e0a1f23")} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s: the PDF text lacks %q", lang, want)
 			}

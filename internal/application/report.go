@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sozialplattform/sozialplattform/internal/i18n"
+
 	"github.com/sozialplattform/sozialplattform/internal/pdf"
 )
 
@@ -27,8 +29,8 @@ func Report(sub *Submission, lang string, t func(key string, args ...any) string
 	doc := pdf.Document{Lang: lang, Title: t("report.title"), Subtitle: t("report.subtitle", "service", service),
 		Footer: t("site.name"), Creator: "Sozialplattform", Created: sub.SubmittedAt,
 		PageLabel: func(page, total int) string { return t("pdf.page", "n", page, "total", total) }}
-	doc.Meta = []pdf.Field{{Label: t("form.receipt.number"), Value: sub.ID},
-		{Label: t("form.receipt.time"), Value: sub.SubmittedAt.UTC().Format("02.01.2006 15:04 UTC")},
+	doc.Meta = []pdf.Field{{Label: t("form.receipt.number"), Value: Reference(sub.ID)},
+		{Label: t("form.receipt.time"), Value: i18n.ShownTime(sub.SubmittedAt)},
 		{Label: t("form.receipt.office"), Value: office}}
 	status := t("report.status.pending")
 	sec := pdf.Section{Heading: t("report.title")}
@@ -41,7 +43,7 @@ func Report(sub *Submission, lang string, t func(key string, args ...any) string
 			pdf.Field{Label: t("report.destination"), Value: d.Destination},
 			pdf.Field{Label: t("report.reference"), Value: d.Reference},
 			pdf.Field{Label: t("report.attempts"), Value: strconv.Itoa(d.Attempts)},
-			pdf.Field{Label: t("report.updated"), Value: d.Updated.UTC().Format("02.01.2006 15:04 UTC")})
+			pdf.Field{Label: t("report.updated"), Value: i18n.ShownTime(d.Updated)})
 		keys := make([]string, 0, len(d.Hashes))
 		for k := range d.Hashes {
 			keys = append(keys, k)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sozialplattform/sozialplattform/internal/i18n"
 )
 
 // Opening hours: several intervals per weekday ("Do 08:00–12:30,
@@ -14,15 +16,7 @@ import (
 // hours). Times are wall-clock times in Germany.
 
 // Berlin is the time zone of every opening time.
-var Berlin = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		// The binary embeds time/tzdata, so this happens only if that import
-		// was removed: fall back to CET without summer time rather than UTC.
-		return time.FixedZone("CET", 3600)
-	}
-	return l
-}()
+var Berlin = i18n.Berlin
 
 // Interval is an opening interval in minutes after midnight, From < To.
 type Interval struct{ From, To int }

@@ -44,7 +44,7 @@ func loadBase(a *assets) (*template.Template, error) {
 			}
 			return s
 		},
-		"date":  func(t time.Time) string { return t.UTC().Format("02.01.2006 15:04 UTC") },
+		"date":  i18n.ShownTime,
 		"days":  func(d time.Duration) int { return int(d / (24 * time.Hour)) },
 		"hours": func(d time.Duration) int { return int(d / time.Hour) },
 		// dict passes several values to a sub-template.

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sozialplattform/sozialplattform/internal/application"
+
 	"github.com/google/uuid"
 
 	"github.com/sozialplattform/sozialplattform/internal/form"
@@ -152,6 +154,7 @@ func build(def *form.Definition, answers form.Answers, m Meta) (*Nachricht, erro
 
 	a := Antrag{
 		Antragsnummer:    m.ID,
+		Referenz:         application.Reference(m.ID),
 		Leistung:         Leistung{LeiKa: leikaPrefix + leika, Formular: def.Service, Formularversion: def.Version},
 		Antragszeitpunkt: at,
 		Sprache:          lang,

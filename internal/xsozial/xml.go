@@ -40,7 +40,10 @@ type Behoerdenkennung struct {
 
 // Antrag is the application, the content of the message.
 type Antrag struct {
-	Antragsnummer    string   `xml:"antragsnummer"`
+	Antragsnummer string `xml:"antragsnummer"`
+	// Referenz is the short number the person has on the receipt and reads
+	// out on the phone (application.Reference of the antragsnummer).
+	Referenz         string   `xml:"referenz"`
 	Leistung         Leistung `xml:"leistung"`
 	Antragszeitpunkt string   `xml:"antragszeitpunkt"` // when "Absenden" was pressed
 	Sprache          string   `xml:"sprache"`          // BCP 47 tag of the language the person used

@@ -131,6 +131,16 @@ func (h *Handler) formEntry(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if fc.fresh && len(fc.in.Answers) == 0 {
+		// A signed-in person who starts again from the benefit page goes on
+		// with the draft they saved, not a second, empty one.
+		if resumed, err := h.savedDraft(w, r, fc); err != nil || resumed != nil {
+			if err != nil {
+				return err
+			}
+			fc = resumed
+		}
+	}
 	if ars := validARS(r.URL.Query().Get("ars")); ars != "" && ars != fc.in.ARS {
 		fc.in.ARS, fc.fresh = ars, true
 	}
@@ -156,6 +166,34 @@ func (h *Handler) formEntry(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// savedDraft puts the signed-in person's latest draft of this service into
+// the session and returns it (nil when there is none).
+func (h *Handler) savedDraft(w http.ResponseWriter, r *http.Request, fc *formContext) (*formContext, error) {
+	if citizenFrom(r) == nil || h.Drafts == nil {
+		return nil, nil
+	}
+	sess := session.FromContext(r.Context())
+	drafts, err := h.Drafts.List(r.Context(), sess.Owner())
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range drafts { // newest first
+		if d.Service != fc.svc.Slug {
+			continue
+		}
+		in, err := application.Decode(d.Data, fc.def)
+		if err != nil || len(in.Answers) == 0 {
+			continue // an older form version cannot go on; an empty one need not
+		}
+		sess.Set(formKey(fc.def.LeiKa), d.Data)
+		if err := h.site.Sessions.Save(r.Context(), w, sess); err != nil {
+			return nil, err
+		}
+		return h.loadForm(r, false)
+	}
+	return nil, nil
+}
+
 // prefill takes a signed-in person's BundID attributes into the fields that
 // name them as their prefill source; the person sees and may change them.
 func prefill(def *form.Definition, a form.Answers, id *identity.Identity) {
@@ -177,6 +215,14 @@ func prefill(def *form.Definition, a form.Answers, id *identity.Identity) {
 // formGone sends a person whose application is no longer in the session to
 // a new one, with a notice.
 func (h *Handler) formGone(w http.ResponseWriter, r *http.Request) error {
+	// Back after sending: the application's pages lead to its receipt, not
+	// to a new empty application that invites a second one.
+	if sess := session.FromContext(r.Context()); sess != nil {
+		if last := sess.Get(lastReceiptKey(r.PathValue("leika"))); last != "" && h.receiptAllowed(r, last) {
+			http.Redirect(w, r, "/"+web.Lang(r).Code+"/antrag/"+r.PathValue("leika")+"/eingang/"+last, http.StatusSeeOther)
+			return nil
+		}
+	}
 	if r.URL.Query().Get("abgelaufen") == "1" {
 		// Sent here from a new application that is already gone again: the
 		// browser keeps no session cookie. Another round would never end.

@@ -129,7 +129,7 @@ func (h *Handler) formReceipt(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Title = v.T("form.receipt.title")
-	v.Data = map[string]any{"Sub": sub, "Service": svc.View(v.Lang.Code).Title, "Office": o, "Signed": citizenFrom(r) != nil,
+	v.Data = map[string]any{"Sub": sub, "Reference": application.Reference(sub.ID), "Service": svc.View(v.Lang.Code).Title, "Office": o, "Signed": citizenFrom(r) != nil,
 		"PDF":    "/" + v.Lang.Code + "/antrag/" + sub.LeiKa + "/eingang/" + sub.ID + "/antrag.pdf",
 		"Report": "/" + v.Lang.Code + "/antrag/" + sub.LeiKa + "/eingang/" + sub.ID + "/verarbeitungsbericht.pdf",
 		"Until":  h.site.Now().Add(ReceiptLifetime), "Postkorb": h.PostkorbCopies && sub.PostkorbHandle != ""}
@@ -183,7 +183,7 @@ func (h *Handler) formReceiptPDF(w http.ResponseWriter, r *http.Request) error {
 	}
 	doc := application.Document(def, sub.Answers, v.Lang.Code, application.Texts(v.T, svc.View(v.Lang.Code).Title, true),
 		sub.ID, o.Name, sub.SubmittedAt, fileNames(files), def.UploadChapter())
-	return h.writePDF(w, "antrag-"+sub.ID+".pdf", doc)
+	return h.writePDF(w, "antrag-"+application.Reference(sub.ID)+".pdf", doc)
 }
 
 func fileNames(files []listedFile) []application.FileName {
