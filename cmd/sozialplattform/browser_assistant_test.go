@@ -241,3 +241,43 @@ func TestEnterDoesThePrimaryAction(t *testing.T) {
 		})
 	}
 }
+
+// TestTheQuestionComesFirstOnAPhone: at 360 px the chapter's heading is on
+// the first screen (it started some 1,300 px down, below the chapter list),
+// in German and Arabic; at 1280 px the chapter list still stands beside the
+// form, on the side where reading starts.
+func TestTheQuestionComesFirstOnAPhone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	in := start(t, testConfig(t))
+	ctx := phone(t, true)
+	for _, lang := range []string{"de", "ar"} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740), chromedp.Navigate(in.base+"/"+lang+"/antrag/"+hzl)); err != nil {
+			t.Fatal(err)
+		}
+		// Less the two banners only the embedded default shows.
+		top, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("h1").getBoundingClientRect().bottom -
+			[...document.querySelectorAll(".dev-banner")].reduce((s, e) => s + e.getBoundingClientRect().height, 0)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if top > 740 {
+			t.Errorf("%s at 360 px: the chapter heading ends %.0f px down, below the first screen", lang, top)
+		}
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+			t.Fatal(err)
+		}
+		side, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+			const nav = document.querySelector(".form-chapters").getBoundingClientRect(), main = document.querySelector(".form-main").getBoundingClientRect();
+			if (nav.top > main.top + 1) return "below";
+			return nav.right <= main.left + 1 ? "left" : (nav.left >= main.right - 1 ? "right" : "overlapping");
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]string{"de": "left", "ar": "right"}[lang]; side != want {
+			t.Errorf("%s at 1280 px: chapter list %s of the form, want %s", lang, side, want)
+		}
+	}
+}
