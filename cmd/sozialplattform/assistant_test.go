@@ -232,6 +232,8 @@ func TestErrorMessagesNameTheField(t *testing.T) {
 		t.Fatalf("status %d", p.status)
 	}
 	p.mustContain(t, "<title>Fehler: ", "Bitte geben Sie „Vorname“ an.", "Bitte wählen Sie bei „Familienstand“ eine Antwort.",
+		// A link to a group of radio buttons leads to its first option.
+		`href="#f-person-familienstand-0"`,
 		`id="error-summary" tabindex="-1" autofocus`)
 	if strings.Contains(p.body, "Bitte füllen Sie dieses Feld aus.") {
 		t.Error("a message that names no field")
@@ -282,5 +284,25 @@ func TestBackAfterSendingShowsTheReceipt(t *testing.T) {
 	other.get(base+"/antragsteller").mustContain(t, `value="Müller-Lüdenscheidt"`)
 	if n := strings.Count(other.get("/de/konto").body, "?entwurf="); n != 1 {
 		t.Errorf("%d drafts in the personal area, want 1", n)
+	}
+}
+
+// TestEveryUploadFieldNamesItsDocument: a screen reader heard "Datei
+// auswählen (freiwillig)" four times; each file field now names its proof.
+func TestEveryUploadFieldNamesItsDocument(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	base := "/de/antrag/" + hzl
+	token := b.open(base).csrf(t)
+	walkTo(t, b, token, "unterlagen")
+	p := b.get(base + "/unterlagen")
+	names := regexp.MustCompile(`Datei auswählen<span class="kern-sr-only"> – ([^<]+)</span>`).FindAllStringSubmatch(p.body, -1)
+	inputs := strings.Count(p.body, `type="file"`)
+	seen := map[string]bool{}
+	for _, n := range names {
+		seen[n[1]] = true
+	}
+	if inputs < 2 || len(names) != inputs || len(seen) != inputs {
+		t.Errorf("%d file fields, %d named, %d different names", inputs, len(names), len(seen))
 	}
 }

@@ -115,7 +115,7 @@ func TestHzLApplicationFromStartToReceipt(t *testing.T) {
 			if p.status != 422 {
 				t.Fatalf("half-filled entry: %d", p.status)
 			}
-			p.mustContain(t, `href="#f-einkommen-1-art"`)
+			p.mustContain(t, `href="#f-einkommen-1-art-0"`) // the first option: a link to the group would move no focus
 		}
 		if ch == "vermoegen" {
 			p = b.post(base+"/vermoegen", chapterForm(token, "hinzufuegen:konten", "hat_konto", "ja"))

@@ -136,6 +136,10 @@ type LangLink struct {
 type FieldMessage struct {
 	Field   string // id of the input it belongs to
 	Message string
+	// Target is where the error summary's link leads when that is not
+	// Field: the first option of a group of radio buttons, so that the
+	// link puts the focus where the answer is given.
+	Target string
 }
 
 // T translates a key for the page's language.

@@ -438,7 +438,8 @@ func (h *Handler) formChapterPost(w http.ResponseWriter, r *http.Request) error 
 			labels[it.Path] = it.Label.In(v.Lang.Code)
 		}
 		for _, p := range st.Problems {
-			v.Errors = append(v.Errors, web.FieldMessage{Field: problemTarget(fc.def, p.Path), Message: problemText(v, fc.def, p, labels[p.Path])})
+			v.Errors = append(v.Errors, web.FieldMessage{Field: problemTarget(fc.def, p.Path), Message: problemText(v, fc.def, p, labels[p.Path]),
+				Target: optionTarget(fc.def, p.Path)})
 		}
 		v.Errors = append(v.Errors, consentErrs...)
 		for _, p := range st.Problems {
@@ -471,6 +472,23 @@ func problemTarget(def *form.Definition, path string) string {
 // problemText says what to change, naming the field: the error summary
 // lists every problem of the page, and nine times "Bitte füllen Sie dieses
 // Feld aus." tell a person nothing.
+// optionTarget is, for a field answered with radio buttons or checkboxes,
+// the id of its first option ("" for other fields): a link to the group
+// itself would move no focus.
+func optionTarget(def *form.Definition, path string) string {
+	f, ok := def.FieldByPath(groupless(path))
+	if !ok {
+		return ""
+	}
+	switch f.Kind {
+	case "yesno":
+		return form.HTMLID(path) + "-ja"
+	case "choice", "multichoice":
+		return form.HTMLID(path) + "-0"
+	}
+	return ""
+}
+
 func problemText(v *web.View, def *form.Definition, p form.Problem, label string) string {
 	if p.Key == "" {
 		return p.Text.In(v.Lang.Code)
