@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -279,5 +282,48 @@ func TestTheQuestionComesFirstOnAPhone(t *testing.T) {
 		if want := map[string]string{"de": "left", "ar": "right"}[lang]; side != want {
 			t.Errorf("%s at 1280 px: chapter list %s of the form, want %s", lang, side, want)
 		}
+	}
+}
+
+// TestAChosenFileIsNotDroppedSilently: a file chosen but not uploaded stops
+// "Weiter" with a message beside the file field (it was dropped without a
+// word); without a script the chapter says that "Hochladen" sends a file.
+func TestAChosenFileIsNotDroppedSilently(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	base := "/de/antrag/" + hzl
+	token := b.open(base).csrf(t)
+	walkTo(t, b, token, "unterlagen")
+	b.get(base+"/unterlagen").mustContain(t, "Eine ausgewählte Datei wird erst übertragen, wenn Sie daneben „Hochladen“ drücken.")
+
+	ctx := phone(t, true)
+	// The browser takes over the session the walk made.
+	cookies := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		for _, c := range b.c.Jar.Cookies(mustURL(in.base)) {
+			if _, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{Name: c.Name, Value: c.Value, URL: in.base + "/"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	file := filepath.Join(t.TempDir(), "mietvertrag.pdf")
+	if err := os.WriteFile(file, []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, cookies, chromedp.Navigate(in.base+base+"/unterlagen"),
+		chromedp.SetUploadFiles(`input[type=file]`, []string{file}, chromedp.NodeVisible)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Focus(`button[name="aktion"][value="weiter"]:not(.default-action)`), chromedp.KeyEvent("\r")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector("[id$='-unsent']")`, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Fatalf("no message about the chosen file: %v", err)
+	}
+	if where, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`)); !strings.HasSuffix(where, "/unterlagen") {
+		t.Errorf("went on to %s with the chosen file", where)
 	}
 }

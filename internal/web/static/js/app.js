@@ -220,3 +220,39 @@
     }
   });
 })();
+
+// A file chosen but not yet uploaded is not lost without a word: the
+// chapter form's buttons stop and say that "Hochladen" sends it (the file
+// field belongs to its own upload form, so "Weiter" would drop it).
+(function () {
+  "use strict";
+  var form = document.getElementById("chapter-form");
+  if (!form) {
+    return;
+  }
+  form.addEventListener("submit", function (e) {
+    var chosen = Array.prototype.filter.call(document.querySelectorAll("input[type=file][data-unsent]"), function (el) {
+      return el.files && el.files.length > 0;
+    });
+    if (chosen.length === 0 || (e.submitter && e.submitter.value === "aktualisieren")) {
+      return;
+    }
+    e.preventDefault();
+    chosen.forEach(function (input) {
+      var id = input.id + "-unsent";
+      if (!document.getElementById(id)) {
+        var p = document.createElement("p");
+        p.className = "kern-error";
+        p.id = id;
+        p.setAttribute("role", "alert");
+        var span = document.createElement("span");
+        span.className = "kern-body";
+        span.textContent = input.getAttribute("data-unsent");
+        p.appendChild(span);
+        input.parentNode.insertBefore(p, input);
+        input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + id).trim());
+      }
+    });
+    chosen[0].focus();
+  });
+})();
