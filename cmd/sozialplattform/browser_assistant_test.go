@@ -19,10 +19,11 @@ import (
 // The application assistant in a real browser at 360 px, as the defects of
 // issue 14 were found: with and without JavaScript.
 
-// phone opens a tab at 360 × 740 px, with or without scripts.
+// phone opens a tab at 360 × 740 px, with or without scripts, for at most
+// three minutes (the whole HzL application).
 func phone(t *testing.T, js bool) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(newChrome(t), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(newChrome(t), 3*time.Minute)
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740)); err != nil {
 		t.Fatal(err)

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/sozialplattform/sozialplattform/internal/testenv"
@@ -38,22 +36,8 @@ func TestHzLOnASmallPhone(t *testing.T) {
 }
 
 func fillHzL(t *testing.T, axe string, js bool) {
-	root := newChrome(t)
+	ctx := phone(t, js)
 	in := start(t, testConfig(t))
-	ctx, cancel := context.WithTimeout(root, 3*time.Minute)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740)); err != nil {
-		t.Fatal(err)
-	}
-	if !js {
-		noJS := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-			return err
-		})
-		if err := chromedp.Do(ctx, noJS); err != nil {
-			t.Fatal(err)
-		}
-	}
 	shots := filepath.Join(testenv.RepoRoot(t), "artifacts", "screenshots")
 	os.MkdirAll(shots, 0o755)
 	check := func(what string) {
