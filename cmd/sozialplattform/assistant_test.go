@@ -306,3 +306,21 @@ func TestEveryUploadFieldNamesItsDocument(t *testing.T) {
 		t.Errorf("%d file fields, %d named, %d different names", inputs, len(names), len(seen))
 	}
 }
+
+// TestOwnDetailsCanBeFilledIn: the person's own name, birth date and
+// address carry autocomplete tokens (WCAG 1.3.5); others' details do not.
+func TestOwnDetailsCanBeFilledIn(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	p := b.open("/de/antrag/" + hzl)
+	for name, token := range map[string]string{"person.vorname": "given-name", "person.nachname": "family-name",
+		"person.geburtsdatum": "bday", "adresse.strasse": "street-address", "adresse.plz": "postal-code", "adresse.ort": "address-level2"} {
+		re := regexp.MustCompile(`name="` + regexp.QuoteMeta(name) + `"[^>]*autocomplete="` + token + `"`)
+		if !re.MatchString(p.body) {
+			t.Errorf("%s lacks autocomplete=%q", name, token)
+		}
+	}
+	if regexp.MustCompile(`name="vertretung.name"[^>]*autocomplete=`).MatchString(p.body) {
+		t.Error("a representative's name is offered the person's own")
+	}
+}

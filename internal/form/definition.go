@@ -433,6 +433,18 @@ func (d *Definition) check() Errors {
 	return errs
 }
 
+// autocompleteTokens are the HTML autocomplete tokens of the prefill
+// sources: the person's own details, which browsers may fill in.
+var autocompleteTokens = map[string]string{
+	"givenName": "given-name", "surname": "family-name", "birthDate": "bday",
+	"street": "street-address", "postcode": "postal-code", "locality": "address-level2", "email": "email",
+}
+
+// Autocomplete is the HTML autocomplete token of a field that asks for the
+// person's own detail ("" for every other field: a partner's name is not
+// the person's).
+func (f *Field) Autocomplete() string { return autocompleteTokens[f.Prefill] }
+
 // FieldByPath returns a field of the definition.
 func (d *Definition) FieldByPath(p string) (*Field, bool) { f, ok := d.byID[p]; return f, ok }
 

@@ -26,6 +26,9 @@ type FieldView struct {
 	Lang     string
 	// Texts the renderer needs in the reader's language.
 	RequiredText, OptionalText, YesText, NoText string
+	// Autocomplete is the person's own detail the field asks for, as an
+	// HTML autocomplete token (WCAG 1.3.5), for kinds that have none.
+	Autocomplete string
 }
 
 // CodeView is one option of a choice in the reader's language.
@@ -307,6 +310,11 @@ func renderInput(b *strings.Builder, v *FieldView, in inputKind) {
 	writeEscaped(b, v.Value)
 	b.WriteByte('"')
 	b.WriteString(in.extra)
+	if v.Autocomplete != "" && !strings.Contains(in.extra, "autocomplete=") {
+		b.WriteString(` autocomplete="`)
+		writeEscaped(b, v.Autocomplete)
+		b.WriteByte('"')
+	}
 	describedBy(b, v)
 	b.WriteString(">\n</div>\n")
 }

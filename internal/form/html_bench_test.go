@@ -19,6 +19,8 @@ const refLabelBlock = `<label class="kern-label" for="{{.ID}}">{{.Label}}{{if .R
 
 const refDescribedBy = `{{if or .Hint .Error}} aria-describedby="{{if .Hint}}{{.ID}}-hint{{end}}{{if .Error}} {{.ID}}-error{{end}}"{{end}}{{if .Error}} aria-invalid="true"{{end}}`
 
+const refAutocomplete = `{{if .Autocomplete}} autocomplete="{{.Autocomplete}}"{{end}}`
+
 func refInputTemplate(typ, extra string) string {
 	return `<div class="kern-form-input"{{if .Live}} data-live{{end}}>
 ` + refLabelBlock + `<input class="kern-form-input__input{{if .Error}} kern-form-input__input--error{{end}}" type="` + typ + `" id="{{.ID}}" name="{{.Name}}" value="{{.Value}}"` + extra + refDescribedBy + `>
@@ -32,10 +34,10 @@ const refLegendBlock = `<legend class="kern-label">{{.Label}}{{if .Required}} <s
 `
 
 var refFieldTemplates = map[string]*template.Template{
-	"text":     template.Must(template.New("text").Parse(refInputTemplate("text", ` maxlength="4000"`))),
-	"number":   template.Must(template.New("number").Parse(refInputTemplate("text", ` inputmode="decimal" maxlength="20"`))),
+	"text":     template.Must(template.New("text").Parse(refInputTemplate("text", ` maxlength="4000"`+refAutocomplete))),
+	"number":   template.Must(template.New("number").Parse(refInputTemplate("text", ` inputmode="decimal" maxlength="20"`+refAutocomplete))),
 	"money":    template.Must(template.New("money").Parse(refInputTemplate("text", ` inputmode="decimal" maxlength="16" autocomplete="off"`))),
-	"date":     template.Must(template.New("date").Parse(refInputTemplate("text", ` inputmode="numeric" maxlength="10" placeholder="TT.MM.JJJJ"`))),
+	"date":     template.Must(template.New("date").Parse(refInputTemplate("text", ` inputmode="numeric" maxlength="10" placeholder="TT.MM.JJJJ"`+refAutocomplete))),
 	"postcode": template.Must(template.New("postcode").Parse(refInputTemplate("text", ` inputmode="numeric" maxlength="5" autocomplete="postal-code"`))),
 	"iban":     template.Must(template.New("iban").Parse(refInputTemplate("text", ` maxlength="42" autocomplete="off" spellcheck="false"`))),
 	"phone":    template.Must(template.New("phone").Parse(refInputTemplate("tel", ` maxlength="30" autocomplete="tel"`))),
@@ -189,10 +191,12 @@ func FuzzRenderHTML(f *testing.F) {
 	f.Add(uint8(11), uint8(0x01), "id", "name", "l", "h", "e", "a\nb", "r", "o", "y", "n", "a\nb\nc", "A\nB\nC")
 	f.Add(uint8(12), uint8(0x07), "id", "name", "l", "", "", "", "r", "o", "y", "n", "\n\n", "<\n>\n&")
 	f.Add(uint8(13), uint8(0x00), "id", "name", "l", "", "", "nein", "r", "o", "y", "n", "", "")
+	f.Add(uint8(0), uint8(0x80), "f-vorname", "person.vorname", "Vorname", "", "", "Erika", "r", "o", "y", "n", "", "")
+	f.Add(uint8(4), uint8(0x81), "f-geb", "person.geburtsdatum", "Geburtsdatum", "", "", "12.08.1964", "r", "o", "y", "n", "", "")
 	f.Fuzz(func(t *testing.T, k, flags uint8, id, name, label, hint, errText, value, reqText, optText, yes, no, codeValues, codeLabels string) {
 		kind := testKinds[int(k)%len(testKinds)]
 		v := FieldView{ID: id, Name: name, Label: label, Hint: hint, Error: errText, Value: value,
-			Required: flags&1 != 0, Live: flags&2 != 0, Lang: "de",
+			Required: flags&1 != 0, Live: flags&2 != 0, Lang: "de", Autocomplete: map[bool]string{true: "given-name"}[flags&0x80 != 0],
 			RequiredText: reqText, OptionalText: optText, YesText: yes, NoText: no}
 		if codeValues != "" || codeLabels != "" {
 			vals, labels := strings.Split(codeValues, "\n"), strings.Split(codeLabels, "\n")
