@@ -1,6 +1,11 @@
 package main
 
 import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -322,5 +327,39 @@ func TestOwnDetailsCanBeFilledIn(t *testing.T) {
 	}
 	if regexp.MustCompile(`name="vertretung.name"[^>]*autocomplete=`).MatchString(p.body) {
 		t.Error("a representative's name is offered the person's own")
+	}
+}
+
+// TestAFileLargerThanTheWholeBudget: a 101 MiB file, refused before a byte
+// is read, gets the upload chapter with the size message at the proofs
+// (it got "Sicherheitsprüfung fehlgeschlagen": not even the form token had
+// been read).
+func TestAFileLargerThanTheWholeBudget(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	base := "/de/antrag/" + hzl
+	token := b.open(base).csrf(t)
+	walkTo(t, b, token, "unterlagen")
+	var cookies []string
+	for _, c := range b.c.Jar.Cookies(mustURL(in.base)) {
+		cookies = append(cookies, c.Name+"="+c.Value)
+	}
+	// What a browser sends first: the headers of a 101 MiB upload.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(in.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST %s/unterlagen/hochladen HTTP/1.1\r\nHost: %s\r\nOrigin: %s\r\nCookie: %s\r\n"+
+		"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: %d\r\n\r\n--x\r\n",
+		base, strings.TrimPrefix(in.base, "http://"), in.base, strings.Join(cookies, "; "), 101<<20+4096)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "Die Datei ist zu groß") ||
+		strings.Contains(string(body), "Sicherheitsprüfung") {
+		t.Fatalf("%d\n%s", resp.StatusCode, errorSummary(string(body)))
 	}
 }

@@ -152,6 +152,12 @@ func (h *Handler) formUpload(w http.ResponseWriter, r *http.Request) error {
 	if chapter == "" || !fc.in.Reachable(fc.def, chapter, h.site.Now()) {
 		return web.ErrNotFound
 	}
+	if r.ContentLength > upload.MaxTotal+web.MaxBodyBytes {
+		// Refused before a byte was read (so not even the form token):
+		// the chapter again, with the size at the first proof instead of
+		// a failed security check. Nothing is stored or changed.
+		return h.uploadTooLarge(w, r, fc, chapter)
+	}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return web.ErrBadRequest
@@ -268,6 +274,25 @@ func (h *Handler) uploadFailedMsg(w http.ResponseWriter, r *http.Request, v *web
 	io.Copy(io.Discard, r.Body)
 	v.Errors = []web.FieldMessage{{Field: form.HTMLID(slot), Message: msg}}
 	return h.showChapterView(w, r, v, fc, chapter, nil, http.StatusUnprocessableEntity)
+}
+
+// uploadTooLarge shows the upload chapter with the budget's message at its
+// first proof, for a file larger than the whole budget.
+func (h *Handler) uploadTooLarge(w http.ResponseWriter, r *http.Request, fc *formContext, chapter string) error {
+	v := h.site.NewView(r, "")
+	rem, err := h.Uploads.Remaining(r.Context(), fc.in.ID)
+	if err != nil {
+		return err
+	}
+	st, _ := fc.def.Evaluate(chapter, fc.in.Answers.Clone(), h.site.Now())
+	for _, it := range st.Items {
+		if f, ok := fc.def.FieldByPath(it.Field); ok && f.Kind == "file" && it.Visible {
+			v.Errors = []web.FieldMessage{{Field: form.HTMLID(it.Path), Message: v.T("upload.error.budget", "remaining", humanSize(v, rem))}}
+			break
+		}
+	}
+	w.Header().Set("Connection", "close") // the rest of the body is never read
+	return h.showChapterView(w, r, v, fc, chapter, nil, http.StatusRequestEntityTooLarge)
 }
 
 // formUploadDelete removes one of the application's files.
