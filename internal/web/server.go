@@ -152,6 +152,7 @@ func (s *Site) middleware(mux http.Handler) http.Handler {
 // route is what the kit's middleware must know of a route before the
 // handler runs: it reads the body and the caches before the mux does.
 type route struct {
+	noStore   bool
 	noToken   bool
 	crossSite bool
 	streams   bool
@@ -161,6 +162,10 @@ type route struct {
 
 // Option sets how the kit treats a route.
 type Option func(*route)
+
+// NoStore marks a route's pages as personal: no cache may keep them
+// (browser Back then asks the server again instead of showing an old copy).
+func NoStore(rt *route) { rt.noStore = true }
 
 // NoToken lets a form be posted without a CSRF token. Only for requests that
 // change no one's data or carry their own proof (signed SAML messages).
@@ -214,6 +219,13 @@ func (s *Site) register(pattern string, h http.Handler, opts []Option) {
 		o(rt)
 	}
 	s.routes[pattern] = rt
+	if rt.noStore {
+		next := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "no-store")
+			next.ServeHTTP(w, r)
+		})
+	}
 	s.mux.Handle(pattern, h)
 }
 

@@ -91,7 +91,9 @@ func (h *Handler) Routes(site *web.Site) error {
 	// Every page of an application shows or takes personal data: never
 	// from a cache (browser Back would show a stale copy whose blanks a
 	// live update could send).
-	personal := func(pattern string, f web.HandlerFunc, opts ...web.Option) { site.Page(pattern, noStore(f), opts...) }
+	personal := func(pattern string, f web.HandlerFunc, opts ...web.Option) {
+		site.Page(pattern, f, append(opts, web.NoStore)...)
+	}
 	personal("GET /{lang}/antrag/{leika}/{chapter}", h.formChapterGet)
 	personal("POST /{lang}/antrag/{leika}/{chapter}", h.formChapterPost)
 	personal("GET /{lang}/antrag/{leika}/"+pageCheck, h.formCheck)
@@ -105,14 +107,6 @@ func (h *Handler) Routes(site *web.Site) error {
 	personal("GET /{lang}/antrag/{leika}/eingang/{id}/antrag.pdf", h.formReceiptPDF)
 	personal("GET /{lang}/antrag/{leika}/eingang/{id}/verarbeitungsbericht.pdf", h.formReport)
 	return nil
-}
-
-// noStore marks a page as personal: no cache may keep it.
-func noStore(f web.HandlerFunc) web.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		w.Header().Set("Cache-Control", "no-store")
-		return f(w, r)
-	}
 }
 
 // serviceGroup is a titled list of services.

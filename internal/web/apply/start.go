@@ -34,7 +34,8 @@ func (h *Handler) applyOverview(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) applyStart(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := h.Forms[r.PathValue("slug")]; ok {
 		// /{lang}/antrag/{LeiKa-ID}: the application assistant itself.
-		return noStore(h.formEntry)(w, r)
+		w.Header().Set("Cache-Control", "no-store") // the application's own pages are personal
+		return h.formEntry(w, r)
 	}
 	svc, ok := h.Catalogue.BySlug(r.PathValue("slug"))
 	if !ok || svc.Kind != content.KindApplication {

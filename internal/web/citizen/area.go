@@ -49,12 +49,7 @@ func (h *Handler) Routes(site *web.Site) error {
 
 	// Pages that show who is signed in, and what they keep here: never
 	// from a cache.
-	personal := func(pattern string, f web.HandlerFunc) {
-		site.Page(pattern, func(w http.ResponseWriter, r *http.Request) error {
-			w.Header().Set("Cache-Control", "no-store")
-			return f(w, r)
-		})
-	}
+	personal := func(pattern string, f web.HandlerFunc) { site.Page(pattern, f, web.NoStore) }
 	personal("GET /{lang}/anmelden", h.citizenSignIn)
 	personal("POST /{lang}/anmelden", h.citizenSignInStart)
 	personal("GET /{lang}/konto", h.account)
