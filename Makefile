@@ -60,6 +60,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzSearch -fuzztime 20s ./internal/search/
 	$(GO) test -run '^$$' -fuzz FuzzExpr -fuzztime 20s ./internal/form/
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 20s ./internal/form/
+	$(GO) test -run '^$$' -fuzz FuzzAddTexts -fuzztime 20s ./internal/form/
 	$(GO) test -run '^$$' -fuzz FuzzKinds -fuzztime 20s ./internal/form/
 	$(GO) test -run '^$$' -fuzz FuzzRenderHTML -fuzztime 20s ./internal/form/
 	$(GO) test -run '^$$' -fuzz FuzzRender -fuzztime 20s ./internal/pdf/

@@ -368,6 +368,27 @@ func newMarkdown() goldmark.Markdown {
 //go:embed antraege
 var formsFS embed.FS
 
+// FormTexts returns the translations of the application definitions
+// (content/antraege/texte/<definition>.<lang>.yaml) by file name.
+func FormTexts() (map[string][]byte, error) {
+	entries, err := fs.ReadDir(formsFS, "antraege/texte")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for _, e := range entries {
+		if e.IsDir() || path.Ext(e.Name()) != ".yaml" {
+			continue
+		}
+		b, err := fs.ReadFile(formsFS, "antraege/texte/"+e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out[e.Name()] = b
+	}
+	return out, nil
+}
+
 // FormFiles returns the application definitions (content/antraege/*.yaml)
 // by file name; the form engine loads them.
 func FormFiles() (map[string][]byte, error) {

@@ -308,10 +308,17 @@ func loadForms(cat *content.Catalogue) (map[string]*form.Definition, error) {
 	if err != nil {
 		return nil, err
 	}
+	texts, err := content.FormTexts()
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]*form.Definition{}
 	for name, src := range files {
 		def, err := form.Load(bytes.NewReader(src), name)
 		if err != nil {
+			return nil, err
+		}
+		if err := form.AddTextFiles(def, strings.TrimSuffix(name, ".yaml"), texts); err != nil {
 			return nil, err
 		}
 		if _, ok := cat.ByLeiKa(def.LeiKa); !ok {

@@ -73,6 +73,7 @@ type Chapter struct {
 
 // Item places a field (or an info block) in a chapter.
 type Item struct {
+	ID         string `yaml:"id"` // an info block's, for its translations
 	Field      string `yaml:"field"`
 	Info       Text   `yaml:"info"`
 	Label      Text   `yaml:"label"`
@@ -389,6 +390,7 @@ func (d *Definition) check() Errors {
 			add(c.Line, "chapter %q has no German title", c.ID)
 		}
 		checkCond(c.ApplicableIf, "applicableIf of chapter "+c.ID)
+		infos := map[string]bool{}
 		for _, it := range c.Items {
 			if it == nil {
 				add(c.Line, "an empty item in chapter %q", c.ID)
@@ -397,6 +399,12 @@ func (d *Definition) check() Errors {
 			switch {
 			case it.Field == "" && it.Info["de"] == "":
 				add(it.Line, "an item needs a field or a German info text")
+			case it.Field == "":
+				// Its translations are found by chapter and id.
+				if !idRe.MatchString(it.ID) || strings.Contains(it.ID, ".") || infos[it.ID] {
+					add(it.Line, "an info block needs an id of its own in chapter %q", c.ID)
+				}
+				infos[it.ID] = true
 			case it.Field != "":
 				f, ok := d.byID[it.Field]
 				if !ok {
