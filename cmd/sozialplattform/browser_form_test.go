@@ -160,9 +160,10 @@ func fillHzL(t *testing.T, axe string, js bool) {
 				press("aktualisieren")
 			}
 			press("hinzufuegen:einkommen")
-			fill("einkommen.0.person", "ich", "einkommen.0.art", "krankengeld", "einkommen.0.betrag", "612,40")
+			fill("einkommen.0.wer", "antragsteller", "einkommen.0.art", "krankengeld", "einkommen.0.zahler", "AOK", "einkommen.0.haeufigkeit", "monatlich", "einkommen.0.betrag", "612,40")
 			press("hinzufuegen:einkommen")
-			fill("einkommen.1.person", "ich", "einkommen.1.art", "rente", "einkommen.1.betrag", "20")
+			fill("einkommen.1.wer", "antragsteller", "einkommen.1.art", "rente", "einkommen.1.zahler", "Deutsche Rentenversicherung", "einkommen.1.haeufigkeit", "monatlich", "einkommen.1.betrag", "20",
+				"hat_einmalig", "nein")
 			check("einkommen-zwei")
 		case "vermoegen":
 			fill("hat_konto", "ja")
@@ -171,7 +172,8 @@ func fillHzL(t *testing.T, axe string, js bool) {
 				press("aktualisieren")
 			}
 			press("hinzufuegen:konten")
-			fill("konten.0.bank", "Sparkasse", "konten.0.kontostand", "-120,50", "hat_vermoegen", "nein",
+			fill("konten.0.wer", "antragsteller", "konten.0.bank", "Sparkasse", "konten.0.iban", "DE89 3704 0044 0532 0130 00", "konten.0.kontostand", "-120,50", "konten.0.stand_am", "01.12.2026",
+				"hat_vermoegen", "nein", "hat_fahrzeug", "nein", "hat_schenkungen", "nein", "hat_ansprueche", "nein",
 				"auszahlung.iban", "DE89 3704 0044 0532 0130 00")
 			if !js {
 				press("aktualisieren")
@@ -182,7 +184,7 @@ func fillHzL(t *testing.T, axe string, js bool) {
 			os.WriteFile(file, []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 0o644)
 			markDocument(t, ctx)
 			if err := chromedp.Do(ctx, chromedp.SetUploadFiles(`#f-nachweis_miete`, []string{file}),
-				chromedp.Focus(`button[form="up-f-nachweis_miete"]`), chromedp.KeyEvent("\r")); err != nil {
+				chromedp.Focus(`#f-nachweis_miete-hochladen`), chromedp.KeyEvent("\r")); err != nil {
 				t.Fatal(err)
 			}
 			waitNewDocument(t, ctx)

@@ -25,21 +25,24 @@ const hzl = "99107012017000"
 // rents, has two incomes and one bank account.
 var hzlAnswers = map[string][]string{
 	"antragsteller": {"antrag_fuer", "selbst", "person.vorname", "Erika", "person.nachname", "Müller-Lüdenscheidt",
-		"person.geburtsdatum", "12.08.1964", "person.staatsangehoerigkeit", "DEU", "person.familienstand", "ledig",
+		"person.geburtsdatum", "12.08.1964", "person.geschlecht", "weiblich", "person.staatsangehoerigkeit", "DEU", "person.familienstand", "ledig",
 		"adresse.strasse", "Heidestraße 17", "adresse.plz", "53840", "adresse.ort", "Troisdorf"},
-	"situation": {"erwerbsfaehig", "nein", "grund", "krankheit", "notlage_seit", "01.11.2026", "rente_beantragt", "nein"},
-	"haushalt":  {"lebt_allein", "ja"},
+	"situation": {"erwerbsfaehig", "nein", "grund", "krankheit", "notlage_seit", "01.11.2026", "rente_beantragt", "nein",
+		"schwerbehindert", "nein", "pflegegrad", "keiner"},
+	"haushalt": {"lebt_allein", "ja", "hat_unterhaltspflichtige", "nein"},
 	"unterkunft": {"wohnsituation", "miete", "miete.kaltmiete", "450", "miete.nebenkosten", "120", "miete.heizkosten", "80",
-		"einzug", "01.03.2015", "mietrueckstaende", "nein"},
+		"warmwasser", "zentral", "einzug", "01.03.2015", "mietrueckstaende", "nein", "vermieter.name", "GWG Köln", "direktzahlung", "nein"},
 	"einkommen": {"hat_einkommen", "ja", "offen", "einkommen.0", "offen", "einkommen.1",
-		"einkommen.0.person", "ich", "einkommen.0.art", "krankengeld", "einkommen.0.betrag", "612,40",
-		"einkommen.1.person", "ich", "einkommen.1.art", "sonstiges", "einkommen.1.art_text", "Nebenkostenerstattung", "einkommen.1.betrag", "20"},
-	"ausgaben": {"krankenversicherung", "pflicht", "krankenkasse", "AOK", "unterhalt_zahlt", "nein"},
-	"vermoegen": {"hat_konto", "ja", "offen", "konten.0", "konten.0.bank", "Sparkasse", "konten.0.kontostand", "-120,50", "hat_vermoegen", "nein",
+		"einkommen.0.wer", "antragsteller", "einkommen.0.art", "krankengeld", "einkommen.0.zahler", "AOK", "einkommen.0.haeufigkeit", "monatlich", "einkommen.0.betrag", "612,40",
+		"einkommen.1.wer", "antragsteller", "einkommen.1.art", "sonstiges", "einkommen.1.art_text", "Nebenkostenerstattung", "einkommen.1.zahler", "GWG Köln",
+		"einkommen.1.haeufigkeit", "jaehrlich", "einkommen.1.betrag", "20", "hat_einmalig", "nein"},
+	"ausgaben": {"krankenversicherung", "pflicht", "krankenkasse", "AOK", "unterhalt_zahlt", "nein", "hat_versicherungen", "nein", "hat_schulden", "nein"},
+	"vermoegen": {"hat_konto", "ja", "offen", "konten.0", "konten.0.wer", "antragsteller", "konten.0.bank", "Sparkasse", "konten.0.iban", "DE89 3704 0044 0532 0130 00",
+		"konten.0.kontostand", "-120,50", "konten.0.stand_am", "01.12.2026", "hat_vermoegen", "nein", "hat_fahrzeug", "nein", "hat_schenkungen", "nein", "hat_ansprueche", "nein",
 		"auszahlung.iban", "DE89 3704 0044 0532 0130 00", "auszahlung.inhaber", "Erika Müller-Lüdenscheidt"},
 	"unterlagen": {},
 	"nothilfe":   {"braucht_sofort_hilfe", "nein"},
-	"absenden":   {"richtig_vollstaendig", "bestaetigt", "mitwirkung", "bestaetigt"},
+	"absenden":   {"richtig_vollstaendig", "bestaetigt", "mitwirkung", "bestaetigt", "datenschutz", "bestaetigt"},
 }
 
 var hzlChapters = []string{"antragsteller", "situation", "haushalt", "unterkunft", "einkommen", "ausgaben", "vermoegen", "unterlagen", "nothilfe", "absenden"}
@@ -81,7 +84,7 @@ func TestHzLApplicationFromStartToReceipt(t *testing.T) {
 		t.Fatalf("start: %d", p.status)
 	}
 	p.mustContain(t, "Hilfe zum Lebensunterhalt", "Antragsteller:in", `aria-current="step"`, "Schritt 1 von 10",
-		"Ihre Angaben werden nicht gespeichert", "Formular-Hilfe", "Als PDF herunterladen")
+		"Ihre Angaben sind nur in Ihrer Sitzung in diesem Browser gespeichert", "Formular-Hilfe", "Als PDF herunterladen")
 	token := p.csrf(t)
 
 	// A locked chapter cannot be reached by its address.
@@ -107,11 +110,11 @@ func TestHzLApplicationFromStartToReceipt(t *testing.T) {
 			p = b.post(base+"/einkommen", chapterForm(token, "hinzufuegen:einkommen", "hat_einkommen", "ja"))
 			p.mustContain(t, "Eintrag 1", `name="einkommen.0.betrag"`)
 			p = b.post(base+"/einkommen", chapterForm(token, "hinzufuegen:einkommen", "hat_einkommen", "ja", "offen", "einkommen.0",
-				"einkommen.0.person", "ich", "einkommen.0.art", "krankengeld", "einkommen.0.betrag", "612,40"))
+				"einkommen.0.wer", "antragsteller", "einkommen.0.art", "krankengeld", "einkommen.0.betrag", "612,40"))
 			p.mustContain(t, "Eintrag 2", `value="612,40"`)
 			// "Weiter" with the second entry half filled says so, it does not silently block.
 			p = b.post(base+"/einkommen", chapterForm(token, "weiter", "hat_einkommen", "ja", "offen", "einkommen.0", "offen", "einkommen.1",
-				"einkommen.0.person", "ich", "einkommen.0.art", "krankengeld", "einkommen.0.betrag", "612,40", "einkommen.1.person", "ich"))
+				"einkommen.0.wer", "antragsteller", "einkommen.0.art", "krankengeld", "einkommen.0.betrag", "612,40", "einkommen.1.wer", "antragsteller"))
 			if p.status != 422 {
 				t.Fatalf("half-filled entry: %d", p.status)
 			}
@@ -502,8 +505,8 @@ func TestRenderedChaptersGolden(t *testing.T) {
 		walkTo(t, b, token, "einkommen")
 		b.post("/de/antrag/"+hzl+"/einkommen", chapterForm(token, "hinzufuegen:einkommen", "hat_einkommen", "ja"))
 		b.post("/de/antrag/"+hzl+"/einkommen", chapterForm(token, "hinzufuegen:einkommen", "hat_einkommen", "ja", "offen", "einkommen.0",
-			"einkommen.0.person", "ich", "einkommen.0.art", "krankengeld", "einkommen.0.betrag", "612,40"))
-		p = b.fragment(base+"/einkommen", chapterForm(token, "aktualisieren", "hat_einkommen", "ja", "offen", "einkommen.1", "einkommen.1.person", "Kind"))
+			"einkommen.0.wer", "antragsteller", "einkommen.0.art", "krankengeld", "einkommen.0.betrag", "612,40"))
+		p = b.fragment(base+"/einkommen", chapterForm(token, "aktualisieren", "hat_einkommen", "ja", "offen", "einkommen.1", "einkommen.1.wer", "andere"))
 		testenv.Golden(t, "chapter-einkommen-"+lang+".html", []byte(p.body))
 	}
 }

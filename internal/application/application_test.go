@@ -108,16 +108,16 @@ func tiny(tb testing.TB) *form.Definition {
 // internal/form/hzl_test.go).
 func hzlAnswers() form.Answers {
 	return form.Answers{"antrag_fuer": "selbst", "person.vorname": "Erika", "person.nachname": "Mustermann", "person.geburtsdatum": "12.08.1964",
-		"person.staatsangehoerigkeit": "DEU", "person.familienstand": "ledig", "adresse.strasse": "Heidestraße 17", "adresse.plz": "51147",
-		"adresse.ort": "Köln", "erwerbsfaehig": "nein", "grund": "krankheit", "notlage_seit": "01.11.2026", "rente_beantragt": "nein",
-		"lebt_allein": "ja", "wohnsituation": "miete", "miete.kaltmiete": "450", "miete.nebenkosten": "120", "miete.heizkosten": "80",
-		"einzug": "01.03.2015", "mietrueckstaende": "nein", "hat_einkommen": "ja",
-		"einkommen.#": "2", "einkommen.0.person": "ich", "einkommen.0.art": "krankengeld", "einkommen.0.betrag": "612,40",
-		"einkommen.1.person": "ich", "einkommen.1.art": "sonstiges", "einkommen.1.art_text": "Nebenkostenerstattung", "einkommen.1.betrag": "20",
-		"krankenversicherung": "pflicht", "krankenkasse": "AOK", "unterhalt_zahlt": "nein",
-		"hat_konto": "ja", "konten.#": "1", "konten.0.bank": "Sparkasse", "konten.0.kontostand": "-120,50", "hat_vermoegen": "nein",
+		"person.geschlecht": "weiblich", "person.staatsangehoerigkeit": "DEU", "person.familienstand": "ledig", "adresse.strasse": "Heidestraße 17", "adresse.plz": "51147",
+		"adresse.ort": "Köln", "erwerbsfaehig": "nein", "grund": "krankheit", "notlage_seit": "01.11.2026", "rente_beantragt": "nein", "schwerbehindert": "nein", "pflegegrad": "keiner",
+		"lebt_allein": "ja", "hat_unterhaltspflichtige": "nein", "wohnsituation": "miete", "miete.kaltmiete": "450", "miete.nebenkosten": "120", "miete.heizkosten": "80",
+		"einzug": "01.03.2015", "mietrueckstaende": "nein", "warmwasser": "zentral", "vermieter.name": "GWG Köln", "direktzahlung": "nein", "hat_einkommen": "ja", "hat_einmalig": "nein",
+		"einkommen.#": "2", "einkommen.0.wer": "antragsteller", "einkommen.0.zahler": "AOK", "einkommen.0.haeufigkeit": "monatlich", "einkommen.0.art": "krankengeld", "einkommen.0.betrag": "612,40",
+		"einkommen.1.wer": "antragsteller", "einkommen.1.zahler": "AOK", "einkommen.1.haeufigkeit": "monatlich", "einkommen.1.art": "sonstiges", "einkommen.1.art_text": "Nebenkostenerstattung", "einkommen.1.betrag": "20",
+		"krankenversicherung": "pflicht", "krankenkasse": "AOK", "unterhalt_zahlt": "nein", "hat_versicherungen": "nein", "hat_schulden": "nein",
+		"hat_konto": "ja", "konten.#": "1", "konten.0.wer": "antragsteller", "konten.0.bank": "Sparkasse", "konten.0.iban": "DE89 3704 0044 0532 0130 00", "konten.0.stand_am": "01.12.2026", "konten.0.kontostand": "-120,50", "hat_vermoegen": "nein", "hat_fahrzeug": "nein", "hat_schenkungen": "nein", "hat_ansprueche": "nein",
 		"auszahlung.iban": "DE89 3704 0044 0532 0130 00", "auszahlung.inhaber": "Erika Mustermann",
-		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt"}
+		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt", "datenschutz": "bestaetigt"}
 }
 
 // complete is a HzL instance with every chapter filled and ticked.

@@ -84,6 +84,11 @@ func parseText(f *Field, _ []Code, raw string) (string, string) {
 		}
 		return r
 	}, raw))
+	if f.pattern != nil {
+		// A text with a pattern is a number or code (a pension insurance
+		// number, say): its digits may come from an Arabic keyboard.
+		v = WesternDigits(v)
+	}
 	n := utf8.RuneCountInString(v)
 	max := f.MaxLength
 	if max == 0 {

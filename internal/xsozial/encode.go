@@ -566,6 +566,43 @@ func (v *values) code(path string) Code {
 	return Code{}
 }
 
+// optCode is the value of a choice that may be unanswered (hidden or
+// optional).
+func (v *values) optCode(path string) *Code {
+	if v.n[path] == "" {
+		return nil
+	}
+	c := v.code(path)
+	return &c
+}
+
+// optDate is a full or partial date that may be unanswered.
+func (v *values) optDate(path string) string {
+	if v.n[path] == "" {
+		return ""
+	}
+	return v.date(path)
+}
+
+// amount is a required amount.
+func (v *values) amount(path string) Betrag {
+	if b := v.money(path, true); b != nil {
+		return *b
+	}
+	return Betrag{}
+}
+
+// confirmed reports whether a declaration (a multiple choice of one
+// option, "bestaetigt") is ticked.
+func (v *values) confirmed(path string) bool {
+	for _, c := range v.codes(path) {
+		if c.Code == "bestaetigt" {
+			return true
+		}
+	}
+	return false
+}
+
 // codes are the values of a multiple choice, none if not answered.
 func (v *values) codes(path string) []Code {
 	w, _ := v.get(path, false)

@@ -127,17 +127,21 @@ type Anlage struct {
 }
 
 // HzL is the typed part of an application for Hilfe zum Lebensunterhalt
-// (SGB XII); map_hzl.go fills it.
+// (SGB XII); map_hzl.go fills it. It carries every chapter of the form
+// (docs/forms/hzl.md names the law or office practice behind each part).
 type HzL struct {
 	AntragFuer    Code             `xml:"antragFuer"`
 	Vertretung    *HzLVertretung   `xml:"vertretung,omitempty"`
 	Antragsteller HzLAntragsteller `xml:"antragsteller"`
+	Situation     HzLSituation     `xml:"situation"`
 	Haushalt      HzLHaushalt      `xml:"haushalt"`
 	Unterkunft    HzLUnterkunft    `xml:"unterkunft"`
 	Einkommen     HzLEinkommen     `xml:"einkommen"`
+	Ausgaben      HzLAusgaben      `xml:"ausgaben"`
 	Vermoegen     HzLVermoegen     `xml:"vermoegen"`
 	Bank          *HzLBank         `xml:"bankverbindung,omitempty"`
 	Nothilfe      HzLNothilfe      `xml:"nothilfe"`
+	Erklaerungen  HzLErklaerungen  `xml:"erklaerungen"`
 }
 
 // HzLVertretung is the person who applies for someone else.
@@ -148,16 +152,26 @@ type HzLVertretung struct {
 
 // HzLAntragsteller is the person who is to receive the benefit.
 type HzLAntragsteller struct {
-	Familienname         string     `xml:"familienname"`
-	Vorname              string     `xml:"vorname"`
-	Geburtsname          string     `xml:"geburtsname,omitempty"`
-	Geburtsdatum         string     `xml:"geburtsdatum"` // YYYY-MM-DD, YYYY-MM or YYYY
-	Geburtsort           string     `xml:"geburtsort,omitempty"`
-	Staatsangehoerigkeit Code       `xml:"staatsangehoerigkeit"`
-	Familienstand        Code       `xml:"familienstand"`
-	Anschrift            HzLAdresse `xml:"anschrift"`
-	Telefon              string     `xml:"telefon,omitempty"`
-	Email                string     `xml:"email,omitempty"`
+	Familienname              string         `xml:"familienname"`
+	Vorname                   string         `xml:"vorname"`
+	Geburtsname               string         `xml:"geburtsname,omitempty"`
+	Geburtsdatum              string         `xml:"geburtsdatum"` // YYYY-MM-DD, YYYY-MM or YYYY
+	Geburtsort                string         `xml:"geburtsort,omitempty"`
+	Geschlecht                Code           `xml:"geschlecht"`
+	Staatsangehoerigkeit      Code           `xml:"staatsangehoerigkeit"`
+	Aufenthalt                *HzLAufenthalt `xml:"aufenthalt,omitempty"`
+	Familienstand             Code           `xml:"familienstand"`
+	Rentenversicherungsnummer string         `xml:"rentenversicherungsnummer,omitempty"`
+	Anschrift                 HzLAdresse     `xml:"anschrift"`
+	Telefon                   string         `xml:"telefon,omitempty"`
+	Email                     string         `xml:"email,omitempty"`
+}
+
+// HzLAufenthalt is the right of residence of a person who is not German.
+type HzLAufenthalt struct {
+	Status            Code   `xml:"status"`
+	GueltigBis        string `xml:"gueltigBis,omitempty"`
+	InDeutschlandSeit string `xml:"inDeutschlandSeit"`
 }
 
 // HzLAdresse is the applicant's address. The form asks for street and
@@ -168,63 +182,203 @@ type HzLAdresse struct {
 	Ort               string `xml:"ort"`
 }
 
-// HzLHaushalt is who else lives in the household.
+// HzLSituation is why help is needed: capacity to work, the reason, since
+// when, a pension, a disability and a care grade.
+type HzLSituation struct {
+	ErwerbsfaehigDreiStunden  bool            `xml:"erwerbsfaehigDreiStunden"`
+	Grund                     *Code           `xml:"grund,omitempty"`
+	GrundBeschreibung         string          `xml:"grundBeschreibung,omitempty"`
+	NotlageSeit               string          `xml:"notlageSeit"`
+	RenteBeantragtOderBezogen bool            `xml:"renteBeantragtOderBezogen"`
+	Behinderung               *HzLBehinderung `xml:"behinderung,omitempty"`
+	Pflegegrad                Code            `xml:"pflegegrad"`
+}
+
+// HzLBehinderung is a recognised disability.
+type HzLBehinderung struct {
+	GradDerBehinderung string `xml:"gradDerBehinderung"`
+	Merkzeichen        []Code `xml:"merkzeichen"`
+}
+
+// HzLHaushalt is who lives in the household and who outside it may owe
+// maintenance.
 type HzLHaushalt struct {
-	LebtAllein bool                   `xml:"lebtAllein"`
-	Mitglieder []HzLHaushaltsmitglied `xml:"mitglied"`
+	LebtAllein           bool                       `xml:"lebtAllein"`
+	Partner              *HzLPartner                `xml:"partner,omitempty"`
+	Mitglieder           []HzLHaushaltsmitglied     `xml:"mitglied"`
+	Unterhaltspflichtige []HzLUnterhaltspflichtiger `xml:"unterhaltspflichtiger"`
+}
+
+// HzLPartner is the spouse or partner, the second person of the
+// Einsatzgemeinschaft.
+type HzLPartner struct {
+	Familienname              string `xml:"familienname"`
+	Vorname                   string `xml:"vorname"`
+	Geburtsname               string `xml:"geburtsname,omitempty"`
+	Geburtsdatum              string `xml:"geburtsdatum"`
+	Geschlecht                Code   `xml:"geschlecht"`
+	Staatsangehoerigkeit      Code   `xml:"staatsangehoerigkeit"`
+	Rentenversicherungsnummer string `xml:"rentenversicherungsnummer,omitempty"`
+	ErwerbsfaehigDreiStunden  bool   `xml:"erwerbsfaehigDreiStunden"`
+	Krankenversicherung       Code   `xml:"krankenversicherung"`
+	Krankenkasse              string `xml:"krankenkasse,omitempty"`
+	Pflegegrad                Code   `xml:"pflegegrad"`
 }
 
 // HzLHaushaltsmitglied is another person in the household.
 type HzLHaushaltsmitglied struct {
-	Familienname string `xml:"familienname"`
-	Vorname      string `xml:"vorname"`
-	Geburtsdatum string `xml:"geburtsdatum"`
-	Beziehung    Code   `xml:"beziehung"`
+	Familienname       string `xml:"familienname"`
+	Vorname            string `xml:"vorname"`
+	Geburtsdatum       string `xml:"geburtsdatum"`
+	Beziehung          Code   `xml:"beziehung"`
+	Ausbildung         *Code  `xml:"ausbildung,omitempty"`
+	BildungUndTeilhabe []Code `xml:"bildungUndTeilhabe"`
+	AndererElternteil  string `xml:"andererElternteil,omitempty"`
 }
 
-// HzLUnterkunft is the housing and its monthly costs.
+// HzLUnterhaltspflichtiger is a relative outside the household who pays
+// or may owe maintenance.
+type HzLUnterhaltspflichtiger struct {
+	Name           string  `xml:"name"`
+	Beziehung      Code    `xml:"beziehung"`
+	Anschrift      string  `xml:"anschrift,omitempty"`
+	ZahltMonatlich *Betrag `xml:"zahltMonatlich,omitempty"`
+}
+
+// HzLUnterkunft is the housing, its monthly costs and the landlord.
 type HzLUnterkunft struct {
-	Wohnsituation Code    `xml:"wohnsituation"`
-	Kaltmiete     *Betrag `xml:"kaltmiete,omitempty"`
-	Nebenkosten   *Betrag `xml:"nebenkosten,omitempty"`
-	Heizkosten    *Betrag `xml:"heizkosten,omitempty"`
-	Belastungen   *Betrag `xml:"belastungenEigentum,omitempty"`
+	Wohnsituation    Code          `xml:"wohnsituation"`
+	Kaltmiete        *Betrag       `xml:"kaltmiete,omitempty"`
+	Nebenkosten      *Betrag       `xml:"nebenkosten,omitempty"`
+	Heizkosten       *Betrag       `xml:"heizkosten,omitempty"`
+	Warmwasser       *Code         `xml:"warmwasser,omitempty"`
+	Belastungen      *Betrag       `xml:"belastungenEigentum,omitempty"`
+	Wohnflaeche      string        `xml:"wohnflaeche,omitempty"` // square metres
+	Einzug           string        `xml:"einzug,omitempty"`
+	Mietrueckstaende *bool         `xml:"mietrueckstaende,omitempty"`
+	Vermieter        *HzLVermieter `xml:"vermieter,omitempty"`
 }
 
-// HzLEinkommen is the household's income.
+// HzLVermieter is the landlord, and whether the rent is to be paid to them
+// directly (§ 35 SGB XII).
+type HzLVermieter struct {
+	Name          string `xml:"name"`
+	Anschrift     string `xml:"anschrift,omitempty"`
+	Direktzahlung bool   `xml:"direktzahlung"`
+	IBAN          string `xml:"iban,omitempty"`
+}
+
+// HzLEinkommen is the household's income, regular and one-off.
 type HzLEinkommen struct {
-	Vorhanden bool          `xml:"vorhanden"`
-	Einkunft  []HzLEinkunft `xml:"einkunft"`
+	Vorhanden          bool                   `xml:"vorhanden"`
+	Einkunft           []HzLEinkunft          `xml:"einkunft"`
+	EinmaligeVorhanden bool                   `xml:"einmaligeEinnahmenVorhanden"`
+	Einmalig           []HzLEinmaligeEinnahme `xml:"einmaligeEinnahme"`
 }
 
-// HzLEinkunft is one income.
+// HzLEinkunft is one income of one person from one source.
 type HzLEinkunft struct {
-	Bezieher        string `xml:"bezieher"` // who receives it, as typed
-	Art             Code   `xml:"art"`
-	ArtBeschreibung string `xml:"artBeschreibung,omitempty"`
-	BetragMonatlich Betrag `xml:"betragMonatlichNetto"`
+	Bezieher         Code    `xml:"bezieher"`
+	BezieherName     string  `xml:"bezieherName,omitempty"`
+	Art              Code    `xml:"art"`
+	ArtBeschreibung  string  `xml:"artBeschreibung,omitempty"`
+	Zahler           string  `xml:"zahler"`
+	Haeufigkeit      Code    `xml:"haeufigkeit"`
+	Brutto           *Betrag `xml:"brutto,omitempty"`
+	Netto            Betrag  `xml:"netto"`
+	AbzuegeMonatlich *Betrag `xml:"abzuegeMonatlich,omitempty"`
 }
 
-// HzLVermoegen is the accounts and other assets.
+// HzLEinmaligeEinnahme is a one-off receipt or gift.
+type HzLEinmaligeEinnahme struct {
+	Bezieher     Code   `xml:"bezieher"`
+	BezieherName string `xml:"bezieherName,omitempty"`
+	Art          string `xml:"art"`
+	Betrag       Betrag `xml:"betrag"`
+	Datum        string `xml:"datum"`
+}
+
+// HzLAusgaben is insurance, maintenance paid, debts and additional needs.
+type HzLAusgaben struct {
+	Krankenversicherung     Code              `xml:"krankenversicherung"`
+	Krankenkasse            string            `xml:"krankenkasse,omitempty"`
+	KVBeitragMonatlich      *Betrag           `xml:"kvBeitragMonatlich,omitempty"`
+	UnterhaltGezahlt        *HzLUnterhalt     `xml:"unterhaltGezahlt,omitempty"`
+	VersicherungenVorhanden bool              `xml:"versicherungenVorhanden"`
+	Versicherungen          []HzLVersicherung `xml:"versicherung"`
+	SchuldenVorhanden       bool              `xml:"schuldenVorhanden"`
+	Schulden                []HzLSchuld       `xml:"schuld"`
+	Mehrbedarf              []Code            `xml:"mehrbedarf"`
+	Einmalbedarf            []Code            `xml:"einmalbedarf"`
+}
+
+// HzLUnterhalt is maintenance the person pays.
+type HzLUnterhalt struct {
+	BetragMonatlich Betrag `xml:"betragMonatlich"`
+	Empfaenger      string `xml:"empfaenger"`
+}
+
+// HzLVersicherung is an insurance policy or retirement savings contract.
+type HzLVersicherung struct {
+	Art         Code   `xml:"art"`
+	Beitrag     Betrag `xml:"beitrag"`
+	Haeufigkeit Code   `xml:"haeufigkeit"`
+}
+
+// HzLSchuld is a debt paid off in instalments.
+type HzLSchuld struct {
+	Glaeubiger    string  `xml:"glaeubiger"`
+	Restschuld    Betrag  `xml:"restschuld"`
+	RateMonatlich *Betrag `xml:"rateMonatlich,omitempty"`
+}
+
+// HzLVermoegen is the accounts, other assets, vehicles, gifts of the last
+// ten years and claims against others.
 type HzLVermoegen struct {
 	// Bankkonto: the person or the household has an account (one need
 	// not, to get help).
-	Bankkonto         bool                `xml:"bankkonto"`
-	Konten            []HzLKonto          `xml:"konto"`
-	WeiteresVermoegen bool                `xml:"weiteresVermoegen"`
-	Gegenstaende      []HzLVermoegenswert `xml:"gegenstand"`
+	Bankkonto            bool                `xml:"bankkonto"`
+	Konten               []HzLKonto          `xml:"konto"`
+	WeiteresVermoegen    bool                `xml:"weiteresVermoegen"`
+	Gegenstaende         []HzLVermoegenswert `xml:"gegenstand"`
+	FahrzeugVorhanden    bool                `xml:"fahrzeugVorhanden"`
+	Fahrzeuge            []HzLFahrzeug       `xml:"fahrzeug"`
+	SchenkungenVorhanden bool                `xml:"schenkungenVorhanden"`
+	Schenkungen          []HzLSchenkung      `xml:"schenkung"`
+	AnspruecheVorhanden  bool                `xml:"anspruecheVorhanden"`
+	Ansprueche           string              `xml:"ansprueche,omitempty"`
 }
 
-// HzLKonto is a bank account and its balance.
+// HzLKonto is a bank account, its owner and its balance on a date.
 type HzLKonto struct {
+	Inhaber    Code   `xml:"inhaber"`
 	Bank       string `xml:"bank"`
+	IBAN       string `xml:"iban"`
 	Kontostand Betrag `xml:"kontostand"`
+	Stichtag   string `xml:"stichtag"`
 }
 
-// HzLVermoegenswert is an asset and its approximate value.
+// HzLVermoegenswert is an asset, its owner and its approximate value.
 type HzLVermoegenswert struct {
-	Art  Code   `xml:"art"`
-	Wert Betrag `xml:"wert"`
+	Inhaber Code   `xml:"inhaber"`
+	Art     Code   `xml:"art"`
+	Wert    Betrag `xml:"wert"`
+}
+
+// HzLFahrzeug is a motor vehicle.
+type HzLFahrzeug struct {
+	Halter      Code   `xml:"halter"`
+	Bezeichnung string `xml:"bezeichnung"`
+	Baujahr     string `xml:"baujahr"`
+	Wert        Betrag `xml:"wert"`
+}
+
+// HzLSchenkung is a gift or transfer of the last ten years (§ 528 BGB).
+type HzLSchenkung struct {
+	Empfaenger string `xml:"empfaenger"`
+	Gegenstand string `xml:"gegenstand"`
+	Wert       Betrag `xml:"wert"`
+	Datum      string `xml:"datum"`
 }
 
 // HzLBank is where the benefit is to be paid.
@@ -238,4 +392,12 @@ type HzLNothilfe struct {
 	Erforderlich bool   `xml:"erforderlich"`
 	Notlagen     []Code `xml:"notlage"`
 	Beschreibung string `xml:"beschreibung,omitempty"`
+}
+
+// HzLErklaerungen are the declarations the person confirmed before sending.
+type HzLErklaerungen struct {
+	RichtigUndVollstaendig bool  `xml:"richtigUndVollstaendig"`
+	Mitwirkungspflichten   bool  `xml:"mitwirkungspflichten"`
+	Datenschutzhinweise    bool  `xml:"datenschutzhinweise"`
+	PartnerEinverstanden   *bool `xml:"partnerEinverstanden,omitempty"`
 }

@@ -39,29 +39,54 @@ func hzl(t testing.TB) *form.Definition {
 }
 
 // full is a complete HzL application as typed: someone applying for
-// another person, who rents, lives with her husband, has two incomes, one
-// account and a car, and needs help at once.
+// another person, a household of four (her husband with an income of his
+// own, two children, one at school), who rents, has incomes, accounts, a
+// car, a gift made years ago, and needs help at once.
 func full() form.Answers {
 	return form.Answers{
 		"antrag_fuer": "andere_person", "vertretung.name": "Jürgen Groß", "vertretung.nachweis": "ja",
 		"person.vorname": "Özgül", "person.nachname": "Müller-Lüdenscheidt", "person.geburtsname": "Yılmaz",
-		"person.geburtsdatum": "00.08.1964", "person.geburtsort": "İzmir", "person.staatsangehoerigkeit": "ANDERE",
-		"person.familienstand": "verheiratet", "adresse.strasse": "Heidestraße 17", "adresse.plz": "51147", "adresse.ort": "Köln",
+		"person.geburtsdatum": "00.08.1964", "person.geburtsort": "İzmir", "person.geschlecht": "weiblich", "person.staatsangehoerigkeit": "ANDERE",
+		"person.aufenthaltsstatus": "aufenthaltserlaubnis", "person.aufenthalt_bis": "30.06.2027", "person.in_deutschland_seit": "00.03.1990",
+		"person.familienstand": "verheiratet", "person.rvnr": "65 120864 m 123",
+		"adresse.strasse": "Heidestraße 17", "adresse.plz": "51147", "adresse.ort": "Köln",
 		"kontakt.telefon": "0221 123456", "kontakt.email": "oezguel@example.org",
 		"erwerbsfaehig": "nein", "grund": "krankheit", "notlage_seit": "01.11.2026", "rente_beantragt": "nein",
-		"lebt_allein": "nein", "haushalt.#": "1", "haushalt.0.vorname": "Ahmet", "haushalt.0.nachname": "Müller-Lüdenscheidt",
-		"haushalt.0.geburtsdatum": "00.00.1960", "haushalt.0.beziehung": "partner",
-		"wohnsituation": "miete", "miete.kaltmiete": "450", "miete.nebenkosten": "120,00", "miete.heizkosten": "80,5",
+		"schwerbehindert": "ja", "gdb": "60", "merkzeichen": "g", "pflegegrad": "pg2",
+		"lebt_allein": "nein", "lebt_mit_partner": "ja",
+		"partner.vorname": "Ahmet", "partner.nachname": "Müller-Lüdenscheidt", "partner.geburtsdatum": "00.00.1960", "partner.geschlecht": "maennlich",
+		"partner.staatsangehoerigkeit": "DEU", "partner.erwerbsfaehig": "ja", "partner.krankenversicherung": "pflicht", "partner.krankenkasse": "AOK",
+		"partner.pflegegrad": "keiner",
+		"haushalt.#":         "2", "haushalt.0.vorname": "Elif", "haushalt.0.nachname": "Müller-Lüdenscheidt", "haushalt.0.geburtsdatum": "03.04.2014",
+		"haushalt.0.beziehung": "kind", "haushalt.0.ausbildung": "schule", "haushalt.0.but": "schulbedarf\nausfluege",
+		"haushalt.1.vorname": "Deniz", "haushalt.1.nachname": "Yılmaz", "haushalt.1.geburtsdatum": "12.01.2008", "haushalt.1.beziehung": "kind",
+		"haushalt.1.ausbildung": "ausbildung", "haushalt.1.anderer_elternteil": "Mehmet Yılmaz, Bonner Straße 1, 50677 Köln",
+		"hat_unterhaltspflichtige": "ja", "unterhaltspflichtige.#": "1", "unterhaltspflichtige.0.name": "Mehmet Yılmaz",
+		"unterhaltspflichtige.0.beziehung": "anderer_elternteil", "unterhaltspflichtige.0.anschrift": "Bonner Straße 1, 50677 Köln",
+		"wohnsituation": "miete", "miete.kaltmiete": "450", "miete.nebenkosten": "120,00", "miete.heizkosten": "80,5", "warmwasser": "dezentral",
 		"wohnflaeche": "62,5", "einzug": "01.03.2015", "mietrueckstaende": "nein",
-		"hat_einkommen": "ja", "einkommen.#": "2",
-		"einkommen.0.person": "ich", "einkommen.0.art": "krankengeld", "einkommen.0.betrag": "612,40",
-		"einkommen.1.person": "Ahmet", "einkommen.1.art": "sonstiges", "einkommen.1.art_text": "Nebenkostenerstattung", "einkommen.1.betrag": "20",
+		"vermieter.name": "GWG Köln", "vermieter.anschrift": "Domstraße 2, 50668 Köln", "direktzahlung": "ja", "vermieter.iban": "DE89 3704 0044 0532 0130 00",
+		"hat_einkommen": "ja", "einkommen.#": "3",
+		"einkommen.0.wer": "antragsteller", "einkommen.0.art": "krankengeld", "einkommen.0.zahler": "AOK", "einkommen.0.haeufigkeit": "monatlich", "einkommen.0.betrag": "612,40",
+		"einkommen.1.wer": "partner", "einkommen.1.art": "lohn", "einkommen.1.zahler": "Bäckerei Schmitz", "einkommen.1.haeufigkeit": "monatlich",
+		"einkommen.1.brutto": "1.450", "einkommen.1.betrag": "1.104,12", "einkommen.1.abzuege": "58",
+		"einkommen.2.wer": "andere", "einkommen.2.name": "Elif", "einkommen.2.art": "kindergeld", "einkommen.2.zahler": "Familienkasse",
+		"einkommen.2.haeufigkeit": "monatlich", "einkommen.2.betrag": "259",
+		"hat_einmalig": "ja", "einmalig.#": "1", "einmalig.0.wer": "partner", "einmalig.0.art": "Steuererstattung", "einmalig.0.betrag": "312,00", "einmalig.0.datum": "00.04.2026",
 		"krankenversicherung": "pflicht", "krankenkasse": "AOK Rheinland/Hamburg", "unterhalt_zahlt": "nein",
-		"mehrbedarf": "warmwasser\nmerkzeichen_g", "hat_konto": "ja", "konten.#": "1", "konten.0.bank": "Sparkasse KölnBonn", "konten.0.kontostand": "-120,50",
-		"hat_vermoegen": "ja", "vermoegen.#": "1", "vermoegen.0.art": "fahrzeug", "vermoegen.0.wert": "1.500",
+		"hat_versicherungen": "ja", "versicherungen.#": "1", "versicherungen.0.art": "haftpflicht", "versicherungen.0.beitrag": "5,90", "versicherungen.0.haeufigkeit": "monatlich",
+		"hat_schulden": "ja", "schulden.#": "1", "schulden.0.glaeubiger": "Versandhaus", "schulden.0.restschuld": "800", "schulden.0.rate": "25",
+		"mehrbedarf": "ernaehrung", "einmalbedarf": "erstausstattung_kleidung",
+		"hat_konto": "ja", "konten.#": "2", "konten.0.wer": "antragsteller", "konten.0.bank": "Sparkasse KölnBonn", "konten.0.iban": "DE89 3704 0044 0532 0130 00",
+		"konten.0.kontostand": "-120,50", "konten.0.stand_am": "01.12.2026",
+		"konten.1.wer": "partner", "konten.1.bank": "Postbank", "konten.1.iban": "DE89 3704 0044 0532 0130 00", "konten.1.kontostand": "310", "konten.1.stand_am": "01.12.2026",
+		"hat_vermoegen": "ja", "vermoegen.#": "1", "vermoegen.0.wer": "antragsteller", "vermoegen.0.art": "bargeld", "vermoegen.0.wert": "150",
+		"hat_fahrzeug": "ja", "fahrzeuge.#": "1", "fahrzeuge.0.halter": "partner", "fahrzeuge.0.marke": "VW Polo", "fahrzeuge.0.baujahr": "2011", "fahrzeuge.0.wert": "1.500",
+		"hat_schenkungen": "ja", "schenkungen.#": "1", "schenkungen.0.empfaenger": "Deniz Yılmaz", "schenkungen.0.gegenstand": "Geld für den Führerschein",
+		"schenkungen.0.wert": "2.000", "schenkungen.0.datum": "00.00.2019", "hat_ansprueche": "nein",
 		"auszahlung.iban": "DE89 3704 0044 0532 0130 00", "auszahlung.inhaber": "Özgül Müller-Lüdenscheidt",
 		"braucht_sofort_hilfe": "ja", "nothilfe": "energie\nessen", "nothilfe_text": "Der Strom ist seit dem 20.11. gesperrt.",
-		"richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt",
+		"richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt", "datenschutz": "bestaetigt", "partner_einverstanden": "bestaetigt",
 	}
 }
 
@@ -69,12 +94,14 @@ func full() form.Answers {
 func minimal() form.Answers {
 	return form.Answers{
 		"antrag_fuer": "selbst", "person.vorname": "Erika", "person.nachname": "Mustermann", "person.geburtsdatum": "12.08.1964",
-		"person.staatsangehoerigkeit": "DEU", "person.familienstand": "ledig",
+		"person.geschlecht": "divers", "person.staatsangehoerigkeit": "DEU", "person.familienstand": "ledig",
 		"adresse.strasse": "Heidestraße 17", "adresse.plz": "51147", "adresse.ort": "Köln",
-		"erwerbsfaehig": "ja", "notlage_seit": "2026-11-01", "rente_beantragt": "nein", "lebt_allein": "ja",
-		"wohnsituation": "ohne_wohnung", "hat_einkommen": "nein", "krankenversicherung": "keine", "unterhalt_zahlt": "nein",
-		"hat_konto": "ja", "konten.#": "1", "konten.0.bank": "Sparkasse", "konten.0.kontostand": "0", "hat_vermoegen": "nein",
-		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt",
+		"erwerbsfaehig": "ja", "notlage_seit": "2026-11-01", "rente_beantragt": "nein", "schwerbehindert": "nein", "pflegegrad": "keiner",
+		"lebt_allein": "ja", "hat_unterhaltspflichtige": "nein",
+		"wohnsituation": "ohne_wohnung", "hat_einkommen": "nein", "hat_einmalig": "nein", "krankenversicherung": "keine", "unterhalt_zahlt": "nein",
+		"hat_versicherungen": "nein", "hat_schulden": "nein",
+		"hat_konto": "nein", "hat_vermoegen": "nein", "hat_fahrzeug": "nein", "hat_schenkungen": "nein", "hat_ansprueche": "nein",
+		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt", "datenschutz": "bestaetigt",
 	}
 }
 
@@ -159,7 +186,7 @@ func TestGoldenHzL(t *testing.T) {
 	complete(t, def, a)
 	got := encode(t, def, a, meta())
 	testenv.Golden(t, "hzl.xml", got)
-	if a["einkommen.0.betrag"] != "612,40" || a["vermoegen.#"] != "1" {
+	if a["einkommen.0.betrag"] != "612,40" || a["vermoegen.#"] != "1" || a["person.rvnr"] != "65 120864 m 123" {
 		t.Fatal("Encode changed the answers")
 	}
 	// The typed part says what an office reads first.
@@ -173,8 +200,22 @@ func TestGoldenHzL(t *testing.T) {
 		t.Fatal("no typed part")
 	case h.Antragsteller.Familienname != "Müller-Lüdenscheidt" || h.Antragsteller.Geburtsdatum != "1964-08":
 		t.Errorf("applicant %+v", h.Antragsteller)
-	case len(h.Einkommen.Einkunft) != 2 || h.Einkommen.Einkunft[0].BetragMonatlich.Wert != "612.40":
-		t.Errorf("income %+v", h.Einkommen)
+	case len(h.Einkommen.Einkunft) != 3 || h.Einkommen.Einkunft[0].Netto.Wert != "612.40" || h.Einkommen.Einkunft[1].Bezieher.Code != "partner" ||
+		h.Einkommen.Einkunft[1].Brutto == nil || h.Einkommen.Einkunft[1].Brutto.Wert != "1450.00" || h.Einkommen.Einkunft[2].BezieherName != "Elif":
+		t.Errorf("income per person and source %+v", h.Einkommen)
+	case h.Haushalt.Partner == nil || h.Haushalt.Partner.Vorname != "Ahmet" || !h.Haushalt.Partner.ErwerbsfaehigDreiStunden ||
+		len(h.Haushalt.Mitglieder) != 2 || len(h.Haushalt.Mitglieder[0].BildungUndTeilhabe) != 2 || len(h.Haushalt.Unterhaltspflichtige) != 1:
+		t.Errorf("household of four %+v", h.Haushalt)
+	case h.Antragsteller.Rentenversicherungsnummer != "65120864M123" || h.Antragsteller.Aufenthalt == nil || h.Antragsteller.Aufenthalt.InDeutschlandSeit != "1990-03":
+		t.Errorf("applicant's numbers and residence %+v", h.Antragsteller)
+	case h.Situation.Behinderung == nil || h.Situation.Behinderung.GradDerBehinderung != "60" || h.Situation.Pflegegrad.Code != "pg2":
+		t.Errorf("situation %+v", h.Situation)
+	case h.Unterkunft.Vermieter == nil || !h.Unterkunft.Vermieter.Direktzahlung || h.Unterkunft.Warmwasser == nil || h.Unterkunft.Warmwasser.Code != "dezentral":
+		t.Errorf("housing %+v", h.Unterkunft)
+	case len(h.Ausgaben.Versicherungen) != 1 || len(h.Ausgaben.Schulden) != 1 || len(h.Vermoegen.Fahrzeuge) != 1 || len(h.Vermoegen.Schenkungen) != 1:
+		t.Errorf("expenses %+v assets %+v", h.Ausgaben, h.Vermoegen)
+	case !h.Erklaerungen.Datenschutzhinweise || h.Erklaerungen.PartnerEinverstanden == nil:
+		t.Errorf("declarations %+v", h.Erklaerungen)
 	case h.Vermoegen.Konten[0].Kontostand.Wert != "-120.50" || h.Bank == nil || h.Bank.IBAN != "DE89370400440532013000":
 		t.Errorf("accounts %+v %+v", h.Vermoegen, h.Bank)
 	case len(h.Nothilfe.Notlagen) != 2 || h.Nothilfe.Notlagen[0].Code != "essen":
@@ -205,11 +246,11 @@ func TestGoldenMinimal(t *testing.T) {
 func TestVariants(t *testing.T) {
 	def := hzl(t)
 	variants := map[string]form.Answers{
-		"eigentum": {"wohnsituation": "eigentum", "eigentum_belastungen": "310,99", "miete.heizkosten": "95", "wohnflaeche": "110", "einzug": "00.00.1999"},
-		"untermiete": {"wohnsituation": "untermiete", "miete.kaltmiete": "1.234,56", "mietrueckstaende": "ja", "antrag_fuer": "vertretung",
+		"eigentum": {"wohnsituation": "eigentum", "warmwasser": "zentral", "eigentum_belastungen": "310,99", "miete.heizkosten": "95", "wohnflaeche": "110", "einzug": "00.00.1999"},
+		"untermiete": {"wohnsituation": "untermiete", "warmwasser": "unbekannt", "vermieter.name": "Karl Hauptmieter", "direktzahlung": "nein", "miete.kaltmiete": "1.234,56", "mietrueckstaende": "ja", "antrag_fuer": "vertretung",
 			"vertretung.name": "Betreuungsverein Köln e. V."},
 		"ohne_iban": {"auszahlung.iban": "", "krankenversicherung": "privat", "krankenkasse": "Beispiel-Versicherung", "kv_beitrag": "210",
-			"unterhalt_zahlt": "ja", "unterhalt_betrag": "150", "einmalbedarf": "erstausstattung_kleidung",
+			"unterhalt_zahlt": "ja", "unterhalt_betrag": "150", "unterhalt_empfaenger": "Lea Mustermann (Jugendamtsurkunde)", "einmalbedarf": "erstausstattung_kleidung",
 			// No bank account at all: an honest answer, not a gap.
 			"hat_konto": "nein", "konten.#": "0", "konten.0.bank": "", "konten.0.kontostand": ""},
 	}

@@ -59,6 +59,9 @@ func update(formPath string) error {
 			return err
 		}
 		if b, err := os.ReadFile(name); err == nil {
+			if b, err = dropEmptyStale(d, b); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
 			if err := d.AddTexts(lang, bytes.NewReader(b), name); err != nil {
 				return err
 			}
@@ -105,3 +108,30 @@ func update(formPath string) error {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// dropEmptyStale removes the keys the form no longer has whose text is
+// still empty: nothing translated is lost with them. A stale key with a
+// text stays, and form.AddTexts reports it.
+func dropEmptyStale(d *form.Definition, src []byte) ([]byte, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(src, &root); err != nil || len(root.Content) == 0 {
+		return src, err
+	}
+	m := root.Content[0]
+	if m.Kind != yaml.MappingNode {
+		return src, nil
+	}
+	known := map[string]bool{}
+	for _, k := range d.TextKeys() {
+		known[k.Key] = true
+	}
+	var kept []*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if !known[m.Content[i].Value] && strings.TrimSpace(m.Content[i+1].Value) == "" {
+			continue
+		}
+		kept = append(kept, m.Content[i], m.Content[i+1])
+	}
+	m.Content = kept
+	return yaml.Marshal(&root)
+}

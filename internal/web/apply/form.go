@@ -197,17 +197,28 @@ func (h *Handler) savedDraft(w http.ResponseWriter, r *http.Request, fc *formCon
 // prefill takes a signed-in person's BundID attributes into the fields that
 // name them as their prefill source; the person sees and may change them.
 func prefill(def *form.Definition, a form.Answers, id *identity.Identity) {
-	birth := ""
-	if t, err := time.Parse("2006-01-02", id.BirthDate); err == nil {
-		birth = t.Format("02.01.2006")
-	}
 	values := map[string]string{"givenName": id.GivenName, "surname": id.Surname, "birthName": id.BirthName,
-		"birthDate": birth, "placeOfBirth": id.PlaceOfBirth, "street": id.Street, "postcode": id.Postcode,
+		"birthDate": id.ShownBirthDate(), "placeOfBirth": id.PlaceOfBirth, "street": id.Street, "postcode": id.Postcode,
 		"locality": id.Locality, "email": id.Email}
 	for _, path := range def.PrefillFields() {
 		f, _ := def.FieldByPath(path)
 		if v := values[f.Prefill]; v != "" {
 			a[path] = v
+		}
+		// BundID's nationality is a country code; the form asks for a
+		// category (code list staatsangehoerigkeit: DEU, EU, ANDERE, …). It
+		// goes into that field of the group that holds the person's own
+		// birth date, when the form's code list has the category.
+		if f.Prefill == "birthDate" {
+			natPath := path[:strings.LastIndex(path, ".")+1] + "staatsangehoerigkeit"
+			nat, ok := def.FieldByPath(natPath)
+			if cat := id.NationalityCategory(); ok && cat != "" && a[natPath] == "" {
+				for _, c := range def.CodeLists[nat.CodeList] {
+					if c.Value == cat {
+						a[natPath] = cat
+					}
+				}
+			}
 		}
 	}
 }
@@ -222,6 +233,9 @@ func (h *Handler) formGone(w http.ResponseWriter, r *http.Request) error {
 			http.Redirect(w, r, "/"+web.Lang(r).Code+"/antrag/"+r.PathValue("leika")+"/eingang/"+last, http.StatusSeeOther)
 			return nil
 		}
+	}
+	if h.signInExpired(w, r) {
+		return nil
 	}
 	if r.URL.Query().Get("abgelaufen") == "1" {
 		// Sent here from a new application that is already gone again: the
@@ -356,6 +370,11 @@ func (h *Handler) formChapterPost(w http.ResponseWriter, r *http.Request) error 
 				http.Redirect(w, r, fc.base+"/eingang/"+last, http.StatusSeeOther)
 				return nil
 			}
+		}
+		// A signed-in person's sign-in ended: to the sign-in, which says
+		// where the saved draft is.
+		if h.signInExpired(w, r) {
+			return nil
 		}
 		// The session ended while the person was typing: what they sent is
 		// kept in a new application, and they are told.

@@ -144,6 +144,7 @@
       if (!r.ok) {
         throw new Error("status " + r.status);
       }
+      document.dispatchEvent(new CustomEvent("sp-server-contact")); // the session was touched
       return r.text();
     }).then(function (html) {
       var active = document.activeElement && box.contains(document.activeElement) ? document.activeElement : null;
@@ -255,4 +256,58 @@
     });
     chosen[0].focus();
   });
+})();
+
+// Staying signed in (WCAG 2.2.1): a signed-in session ends after some
+// minutes without a request (data-session-idle, seconds). Some minutes
+// before (data-session-warn) a polite message offers to stay signed in; the
+// button posts the form's token to an address that touches the session.
+// Without a script the page says how long the session lasts.
+(function () {
+  var box = document.querySelector("[data-session-idle]");
+  if (!box || !window.fetch || !window.URLSearchParams) {
+    return;
+  }
+  var idle = parseInt(box.getAttribute("data-session-idle"), 10) * 1000;
+  var warn = parseInt(box.getAttribute("data-session-warn"), 10) * 1000;
+  var live = box.querySelector("[data-session-live]");
+  var form = box.querySelector("form[data-session-extend]");
+  var link = box.querySelector("[data-session-ended-link]");
+  var timers = [];
+  function say(key) {
+    live.textContent = box.getAttribute(key);
+  }
+  function ended() {
+    form.hidden = true;
+    say("data-session-ended");
+    link.hidden = false;
+  }
+  function schedule() {
+    timers.forEach(clearTimeout);
+    timers = [
+      setTimeout(function () { say("data-session-warning"); form.hidden = false; }, Math.max(0, idle - warn)),
+      setTimeout(ended, idle)
+    ];
+  }
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    fetch(form.action, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Requested-With": "fetch" },
+      body: new URLSearchParams(new FormData(form)).toString()
+    }).then(function (r) {
+      if (r.status === 204) {
+        form.hidden = true;
+        say("data-session-extended");
+        schedule();
+      } else {
+        ended();
+      }
+    }).catch(function () {
+      /* the next page says how things stand */
+    });
+  });
+  document.addEventListener("sp-server-contact", schedule);
+  schedule();
 })();
