@@ -2,9 +2,15 @@ package main
 
 import (
 	"encoding/xml"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/sozialplattform/sozialplattform/internal/testenv"
 	"github.com/sozialplattform/sozialplattform/internal/xsozial"
 )
 
@@ -116,7 +122,12 @@ func TestHzLHouseholdOfFourReachesTheOffice(t *testing.T) {
 			if p.status != 303 {
 				t.Fatalf("send: %d\n%s", p.status, errorSummary(p.body))
 			}
-			_, rec := deliveredBy(t, in, p.header.Get("Location"))
+			receipt := p.header.Get("Location")
+			// The person's own copy is in their language.
+			if status, pdfBytes := b.getBytes(receipt + "/antrag.pdf"); status != 200 || !strings.Contains(pdfText(t, pdfBytes), map[string]string{"de": "Haushalt", "ar": "الدخل"}[c.lang]) {
+				t.Errorf("the person's PDF (%d) is not in %s", status, c.lang)
+			}
+			_, rec := deliveredBy(t, in, receipt)
 			got, err := in.FITConnectStandin().Collect(rec.Destination, in.FITConnectStandin().DestinationKey(rec.Destination))
 			if err != nil || len(got) != 1 {
 				t.Fatalf("the office collected %d submissions: %v", len(got), err)
@@ -162,3 +173,29 @@ func TestHzLHouseholdOfFourReachesTheOffice(t *testing.T) {
 }
 
 func itoa(i int) string { return string(rune('0' + i)) }
+
+// pdfText is the text of a PDF as pdftotext reads it, with Arabic
+// presentation forms folded to letters (NFKC) and each line also reversed:
+// right-to-left runs are drawn, and so read back, in visual order.
+func pdfText(t *testing.T, b []byte) string {
+	t.Helper()
+	tool := testenv.LookPath(t, "pdftotext")
+	file := filepath.Join(t.TempDir(), "antrag.pdf")
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(tool, "-enc", "UTF-8", file, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := norm.NFKC.String(string(out))
+	var rev []string
+	for _, line := range strings.Split(text, "\n") {
+		r := []rune(line)
+		for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+			r[i], r[j] = r[j], r[i]
+		}
+		rev = append(rev, string(r))
+	}
+	return text + "\n" + strings.Join(rev, "\n")
+}

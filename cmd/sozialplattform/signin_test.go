@@ -140,7 +140,7 @@ func TestPersonalAreaConsentAndDrafts(t *testing.T) {
 	b := newBrowser(t, in.base)
 	signInCitizen(t, b, "de", "niedrig", "erika")
 	area := b.get("/de/konto")
-	area.mustContain(t, "Angaben aus der BundID übernehmen?", "Mustermann", "1964-08-12", "Köln", "Sie haben keine gespeicherten Entwürfe")
+	area.mustContain(t, "Angaben aus der BundID übernehmen?", "Mustermann", "12.08.1964", "Köln", "Sie haben keine gespeicherten Entwürfe")
 	if strings.Contains(area.body, "Willkommen, Erika") {
 		t.Error("the name is used before consent")
 	}

@@ -71,7 +71,7 @@ func (m *Main) wireWeb(p webParts) error {
 		TestIdP: p.testIdP != nil, IdPOrigin: p.idpOrigin,
 	}
 	apl := &apply.Handler{Catalogue: p.catalogue, Places: m.Places, Offices: offices, OfficeStore: m.DB,
-		Drafts: drafts, Forms: p.forms, Delivery: m.DB, Submissions: m.DB, Uploads: p.uploads, Deliveries: m.DB}
+		Drafts: drafts, Forms: p.forms, Delivery: m.DB, Submissions: m.DB, Uploads: p.uploads, Deliveries: m.DB, Mail: m.MailService}
 	if m.Delivery != nil {
 		apl.PostkorbCopies = m.Delivery.Postkorb != nil
 		apl.OnSubmit = m.deliverNow

@@ -26,10 +26,13 @@ func Texts(t func(key string, args ...any) string, serviceTitle string, sent boo
 		Time: t("pdf.time"), Office: t("form.receipt.office"), Status: t("form.receipt.status"),
 		NotApplicable: t("form.chapter.na"), Files: t("pdf.file"), Footer: t("site.name"),
 		PageLabel: func(page, total int) string { return t("pdf.page", "n", page, "total", total) }}
+	// The state is said once, in the row "Stand" (a draft's subtitle
+	// repeated it: "Entwurf – noch nicht gesendet" above "Stand: Entwurf,
+	// noch nicht gesendet").
 	if sent {
 		d.StatusValue = t("form.receipt.status.submitted")
 	} else {
-		d.Subtitle, d.StatusValue = t("pdf.draft"), t("pdf.status.draft")
+		d.StatusValue = t("pdf.status.draft")
 	}
 	return d
 }

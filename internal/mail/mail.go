@@ -99,9 +99,29 @@ func (c *Composer) Compose(lang i18n.Lang, name, to string, data any) (Message, 
 	if err := ht.Execute(&html, view); err != nil {
 		return Message{}, err
 	}
-	subject := strings.Join(strings.Fields(tr.T("mail."+name+".subject")), " ")
+	var args []any
+	if sa, ok := data.(interface{ SubjectArgs() []any }); ok {
+		args = sa.SubjectArgs()
+	}
+	subject := strings.Join(strings.Fields(tr.T("mail."+name+".subject", args...)), " ")
 	return Message{To: to, Subject: subject, Text: text.String(), HTML: html.String()}, nil
 }
+
+// ApplicationReceipt is what the confirmation of a sent application says
+// (template application_receipt): only the application's reference
+// number, the service, the office and the time (Europe/Berlin, as people
+// read it) — no name, no address, no answer. The mail goes to whatever
+// address was typed into the form, which nobody has confirmed, so it must
+// not tell a stranger anything about the person.
+type ApplicationReceipt struct {
+	Reference string // application.Reference: "29QG-1TYK-E5VG"
+	Service   string // the service's name in the person's language
+	Office    string
+	Time      string // i18n.ShownTime of the sending
+}
+
+// SubjectArgs puts the reference number into the subject.
+func (a ApplicationReceipt) SubjectArgs() []any { return []any{"number", a.Reference} }
 
 // Service puts mails into the outbox and sends them from jobs.
 type Service struct {

@@ -75,7 +75,26 @@ type Session struct {
 	token string // set only for a session created or renewed in this request
 	isNew bool
 	dirty bool
+	// citizenGone: the browser came with the token of a citizen session
+	// that has ended (idle or absolute time over) and was not signed out.
+	citizenGone bool
 }
+
+// CitizenExpired reports whether this request came from a browser whose
+// BundID sign-in ended by itself (not by signing out): the page it lands on
+// can say so, and where the saved draft is.
+func (s *Session) CitizenExpired() bool { return s.citizenGone }
+
+// Touch makes Save write the session, moving its idle deadline: "stay
+// signed in".
+func (s *Session) Touch() { s.dirty = true }
+
+// IdleLimit is how long the session lives without a request.
+func (s *Session) IdleLimit() time.Duration { return Policies[s.rec.Kind].Idle }
+
+// ExpiresAt is when the session ends unless a request comes first (zero
+// for a session not stored yet).
+func (s *Session) ExpiresAt() time.Time { return s.rec.ExpiresAt }
 
 // Get returns a value stored in the session.
 func (s *Session) Get(key string) string { return s.rec.Data[key] }
@@ -123,6 +142,18 @@ func (m *Manager) CookieName() string {
 	return "sp_session"
 }
 
+// CitizenCookieName is the cookie that marks a browser signed in with
+// BundID. It holds no identifier ("1"), lives as long as the browser
+// session, and is removed at sign-out; with it, a session cookie whose
+// session has ended tells a signed-in person's expired sign-in apart from a
+// visitor's.
+func (m *Manager) CitizenCookieName() string {
+	if m.Secure {
+		return "__Host-sp_citizen"
+	}
+	return "sp_citizen"
+}
+
 // Load returns the request's session: the stored one if the cookie names a
 // live session, otherwise a fresh unsaved visitor session.
 func (m *Manager) Load(r *http.Request) (*Session, error) {
@@ -133,7 +164,11 @@ func (m *Manager) Load(r *http.Request) (*Session, error) {
 	now := m.Now()
 	rec, err := m.Store.FindSession(r.Context(), hashToken(c.Value), now)
 	if errors.Is(err, ErrNotFound) {
-		return m.fresh(), nil
+		s := m.fresh()
+		if mark, err := r.Cookie(m.CitizenCookieName()); err == nil && mark.Value == "1" {
+			s.citizenGone = true
+		}
+		return s, nil
 	}
 	if err != nil {
 		return nil, err
@@ -221,7 +256,12 @@ func (m *Manager) SignInCitizen(ctx context.Context, w http.ResponseWriter, s *S
 		merged[k] = v
 	}
 	*s = Session{rec: Record{Kind: Citizen, StaffID: owner, Data: merged}, isNew: true, dirty: true}
-	return m.Save(ctx, w, s)
+	if err := m.Save(ctx, w, s); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: m.CitizenCookieName(), Value: "1", Path: "/",
+		HttpOnly: true, Secure: m.Secure, SameSite: http.SameSiteLaxMode})
+	return nil
 }
 
 // CitizenOwner is the owner key of a citizen's sessions: a hash of the
@@ -247,8 +287,10 @@ func (m *Manager) Destroy(ctx context.Context, w http.ResponseWriter, s *Session
 		}
 	}
 	*s = *m.fresh()
-	http.SetCookie(w, &http.Cookie{Name: m.CookieName(), Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: m.Secure, SameSite: http.SameSiteLaxMode})
+	for _, name := range []string{m.CookieName(), m.CitizenCookieName()} {
+		http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1,
+			HttpOnly: true, Secure: m.Secure, SameSite: http.SameSiteLaxMode})
+	}
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/form"
 	"github.com/sozialplattform/sozialplattform/internal/geo"
+	"github.com/sozialplattform/sozialplattform/internal/i18n"
 	"github.com/sozialplattform/sozialplattform/internal/identity"
 	"github.com/sozialplattform/sozialplattform/internal/office"
 	"github.com/sozialplattform/sozialplattform/internal/upload"
@@ -55,6 +56,11 @@ type Handler struct {
 	// no delivery wired; the report then says "being delivered").
 	Deliveries interface {
 		FindDelivery(ctx context.Context, id string) (*delivery.Record, error)
+	}
+	// Mail sends the confirmation of a sent application to the e-mail
+	// address given in the form, if any (nil: no mail).
+	Mail interface {
+		Send(ctx context.Context, lang i18n.Lang, name, to string, data any) (string, error)
 	}
 
 	site   *web.Site

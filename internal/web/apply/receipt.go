@@ -5,12 +5,15 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sozialplattform/sozialplattform/internal/application"
 	"github.com/sozialplattform/sozialplattform/internal/delivery"
 	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/form"
+	"github.com/sozialplattform/sozialplattform/internal/i18n"
+	"github.com/sozialplattform/sozialplattform/internal/mail"
 	"github.com/sozialplattform/sozialplattform/internal/pdf"
 	"github.com/sozialplattform/sozialplattform/internal/session"
 	"github.com/sozialplattform/sozialplattform/internal/web"
@@ -61,6 +64,9 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, fc *formContext
 	// The application now lives in the outbox only: it leaves the session
 	// and the drafts. The receipt may be read in this session for a while.
 	sess.Delete(formKey(fc.def.LeiKa))
+	if h.confirmByMail(r, done, fc.svc.View(fc.lang).Title, m.Office.Name) {
+		sess.Set(receiptMailKey(done.ID), "1")
+	}
 	sess.Set(receiptKey(done.ID), strconv.FormatInt(now.Add(ReceiptLifetime).Unix(), 10))
 	sess.Set(lastReceiptKey(fc.def.LeiKa), done.ID)
 	if err := h.site.Sessions.Save(r.Context(), w, sess); err != nil {
@@ -78,6 +84,31 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, fc *formContext
 	http.Redirect(w, r, fc.base+"/eingang/"+done.ID, http.StatusSeeOther)
 	return nil
 }
+
+// confirmByMail sends the confirmation to the e-mail address given in the
+// form (kontakt.email), in the person's language: reference number,
+// service, office and time, nothing else (mail.ApplicationReceipt). The
+// application is safe in the outbox already, so a mail that cannot be
+// queued is logged (without the address) and the receipt still shown.
+func (h *Handler) confirmByMail(r *http.Request, sub *application.Submission, service, office string) bool {
+	to := strings.TrimSpace(sub.Answers[confirmationAddressField])
+	if h.Mail == nil || to == "" || strings.ContainsAny(to, " \t\r\n,;<>") || !strings.Contains(to, "@") {
+		return false
+	}
+	data := mail.ApplicationReceipt{Reference: application.Reference(sub.ID), Service: service, Office: office,
+		Time: i18n.ShownTime(sub.SubmittedAt)}
+	if _, err := h.Mail.Send(r.Context(), web.Lang(r), "application_receipt", to, data); err != nil {
+		h.site.Log.Warn("confirmation mail not queued", "request_id", web.RequestID(r), "reason", err.Error())
+		return false
+	}
+	return true
+}
+
+// confirmationAddressField is the form's field for the person's e-mail
+// address (HzL: kontakt.email).
+const confirmationAddressField = "kontakt.email"
+
+func receiptMailKey(id string) string { return "eingang-mail:" + id }
 
 // ReceiptLifetime is how long the receipt and its downloads stay available
 // in the session that sent the application (seed: "nur für kurze Zeit").
@@ -128,8 +159,22 @@ func (h *Handler) formReceipt(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// How delivery stands now: the page is no-store, so reloading it asks
+	// again (no script needed).
+	now := h.site.Now()
+	d, err := h.deliveryReport(r, sub, now)
+	if err != nil {
+		return err
+	}
+	state := application.DeliveryState(d)
+	statusKey := "form.receipt.status." + state
+	if state == application.DeliveryPending {
+		statusKey = "form.receipt.status.submitted"
+	}
 	v.Title = v.T("form.receipt.title")
+	sess := session.FromContext(r.Context())
 	v.Data = map[string]any{"Sub": sub, "Reference": application.Reference(sub.ID), "Service": svc.View(v.Lang.Code).Title, "Office": o, "Signed": citizenFrom(r) != nil,
+		"State": state, "StatusKey": statusKey, "Checked": now, "Mailed": sess != nil && sess.Get(receiptMailKey(sub.ID)) != "",
 		"PDF":    "/" + v.Lang.Code + "/antrag/" + sub.LeiKa + "/eingang/" + sub.ID + "/antrag.pdf",
 		"Report": "/" + v.Lang.Code + "/antrag/" + sub.LeiKa + "/eingang/" + sub.ID + "/verarbeitungsbericht.pdf",
 		"Until":  h.site.Now().Add(ReceiptLifetime), "Postkorb": h.PostkorbCopies && sub.PostkorbHandle != ""}
@@ -225,17 +270,31 @@ func (h *Handler) formReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var d *application.ReportDelivery
-	if h.Deliveries != nil {
-		rec, err := h.Deliveries.FindDelivery(r.Context(), sub.ID)
-		if err != nil && !errors.Is(err, delivery.ErrNotFound) {
-			return err
-		}
-		if err == nil {
-			d = rec.Report()
-		}
+	d, err := h.deliveryReport(r, sub, h.site.Now())
+	if err != nil {
+		return err
 	}
 	v := h.site.NewView(r, "")
 	doc := application.Report(sub, v.Lang.Code, v.T, svc.View(v.Lang.Code).Title, o.Name, d)
 	return h.writePDF(w, "verarbeitungsbericht-"+sub.ID+".pdf", doc)
+}
+
+// deliveryReport is how the delivery of a sent application stands for the
+// receipt and the processing report: nil while it has not started; Failed
+// once it has failed long enough that the person should call the support
+// (application.DeliveryFailedFor).
+func (h *Handler) deliveryReport(r *http.Request, sub *application.Submission, now time.Time) (*application.ReportDelivery, error) {
+	if h.Deliveries == nil {
+		return nil, nil
+	}
+	rec, err := h.Deliveries.FindDelivery(r.Context(), sub.ID)
+	if errors.Is(err, delivery.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	d := rec.Report()
+	d.Failed = application.DeliveryFailedFor(rec.Status, rec.LastError, rec.Attempts, sub.SubmittedAt, now)
+	return d, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/content"
 	"github.com/sozialplattform/sozialplattform/internal/identity"
 	"github.com/sozialplattform/sozialplattform/internal/office"
+	"github.com/sozialplattform/sozialplattform/internal/session"
 	"github.com/sozialplattform/sozialplattform/internal/web"
 )
 
@@ -93,4 +94,18 @@ func (h *Handler) applyStart(w http.ResponseWriter, r *http.Request) error {
 		FormURL string
 	}{view, m, back, citizenFrom(r) != nil, formURL}
 	return h.pages.Render(w, r, http.StatusOK, "apply_start", v)
+}
+
+// signInExpired sends a person whose BundID sign-in ended by itself (30
+// minutes without a request) to the sign-in page, which says so and that
+// the draft saved at their last step is in the personal area; after
+// signing in again they land there. It reports whether it did.
+func (h *Handler) signInExpired(w http.ResponseWriter, r *http.Request) bool {
+	sess := session.FromContext(r.Context())
+	if sess == nil || !sess.CitizenExpired() || h.Drafts == nil {
+		return false
+	}
+	lang := web.Lang(r).Code
+	http.Redirect(w, r, "/"+lang+"/anmelden?"+url.Values{"abgelaufen": {"1"}, "weiter": {"/" + lang + "/konto"}}.Encode(), http.StatusSeeOther)
+	return true
 }

@@ -54,6 +54,7 @@ func (h *Handler) Routes(site *web.Site) error {
 	personal("POST /{lang}/anmelden", h.citizenSignInStart)
 	personal("GET /{lang}/konto", h.account)
 	personal("POST /{lang}/konto/datenuebernahme", h.accountConsent)
+	personal("POST /{lang}/konto/sitzung", h.extendSession)
 	personal("POST /{lang}/konto/entwurf/{id}/loeschen", h.draftDelete)
 	personal("POST /{lang}/abmelden", h.citizenSignOut)
 	// The identity provider posts its answers from its own site; the

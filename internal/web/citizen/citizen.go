@@ -51,8 +51,12 @@ func (h *Handler) citizenSignIn(w http.ResponseWriter, r *http.Request) error {
 		level = identity.LevelNiedrig
 	}
 	id := citizenFrom(r)
+	// A sign-in that ended by itself: say so, and where the draft is.
+	sess := session.FromContext(r.Context())
+	expired := id == nil && (r.URL.Query().Get("abgelaufen") == "1" || (sess != nil && sess.CitizenExpired()))
 	v.Data = map[string]any{"Enabled": h.BundID != nil, "Level": level.Key(), "Return": web.SafeReturn(web.Lang(r), r.URL.Query().Get("weiter")),
-		"Citizen": id, "Higher": id != nil && !id.Satisfies(level)}
+		"Citizen": id, "Higher": id != nil && !id.Satisfies(level), "Expired": expired,
+		"IdleMinutes": int(session.Policies[session.Citizen].Idle.Minutes())}
 	return h.pages.Render(w, r, http.StatusOK, "signin", v)
 }
 
@@ -160,7 +164,11 @@ func (h *Handler) samlMetadata(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) error {
 	id := citizenFrom(r)
 	if id == nil {
-		http.Redirect(w, r, "/"+web.Lang(r).Code+"/anmelden?weiter="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
+		q := url.Values{"weiter": {r.URL.Path}}
+		if sess := session.FromContext(r.Context()); sess != nil && sess.CitizenExpired() {
+			q.Set("abgelaufen", "1")
+		}
+		http.Redirect(w, r, "/"+web.Lang(r).Code+"/anmelden?"+q.Encode(), http.StatusSeeOther)
 		return nil
 	}
 	owner := session.FromContext(r.Context()).Owner()
@@ -185,7 +193,7 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) error {
 			names[a.Service] = svc.View(v.Lang.Code).Title
 		}
 	}
-	v.Data = map[string]any{"ID": id, "Drafts": drafts, "Apps": apps, "Names": names,
+	v.Data = map[string]any{"ID": id, "Drafts": drafts, "Apps": apps, "Names": names, "Session": SessionNotice(r, "/"+v.Lang.Code+"/konto"),
 		"Deleted": r.URL.Query().Get("ok") == "geloescht", "HasDetails": id.GivenName != "" || id.Surname != "" || id.BirthDate != "" || id.Street != "" || id.Email != ""}
 	return h.pages.Render(w, r, http.StatusOK, "account", v)
 }
@@ -307,4 +315,65 @@ func (h *Handler) slo(w http.ResponseWriter, r *http.Request) {
 		h.site.Log.Warn("logout response refused", "request_id", web.RequestID(r), "reason", err.Error())
 	}
 	http.Redirect(w, r, "/"+lang.Code+"/", http.StatusSeeOther)
+}
+
+// Staying signed in (WCAG 2.2.1): a signed-in session ends after
+// session.Policies[Citizen].Idle without a request. Every page of the
+// personal area and of an application says how long that is; with
+// JavaScript a warning appears some minutes before the end with a button
+// that posts here; without JavaScript the same button is a plain form that
+// comes back to the page it was pressed on.
+
+// WarnBefore is how long before the end of a signed-in session the warning
+// appears.
+const WarnBefore = 5 * time.Minute
+
+// Notice is what a page shows about the sign-in's idle limit.
+type Notice struct {
+	IdleMinutes int // the limit, for the sentence every page shows
+	IdleSeconds int // for the script: the end, counted from the page's arrival
+	WarnSeconds int // for the script: how long before the end it warns
+	WarnMinutes int
+	Action      string // where "Angemeldet bleiben" posts
+	Return      string // the page to come back to without JavaScript
+}
+
+// SessionNotice is the notice for a page of a signed-in citizen, nil for
+// anybody else. back is the page's own address.
+func SessionNotice(r *http.Request, back string) *Notice {
+	sess := session.FromContext(r.Context())
+	if citizenFrom(r) == nil || sess == nil {
+		return nil
+	}
+	idle := sess.IdleLimit()
+	return &Notice{IdleMinutes: int(idle.Minutes()), IdleSeconds: int(idle.Seconds()), WarnSeconds: int(WarnBefore.Seconds()), WarnMinutes: int(WarnBefore.Minutes()),
+		Action: "/" + web.Lang(r).Code + "/konto/sitzung", Return: back}
+}
+
+// extendSession is "Angemeldet bleiben": it moves the idle deadline of a
+// signed-in session. A script gets 204 (or 401 when the sign-in has ended);
+// a form goes back to the page it came from, or to the sign-in with the
+// expiry notice.
+func (h *Handler) extendSession(w http.ResponseWriter, r *http.Request) error {
+	lang := web.Lang(r)
+	script := r.Header.Get("X-Requested-With") != ""
+	sess := session.FromContext(r.Context())
+	if citizenFrom(r) == nil || sess == nil {
+		if script {
+			w.WriteHeader(http.StatusUnauthorized)
+			return nil
+		}
+		http.Redirect(w, r, "/"+lang.Code+"/anmelden?"+url.Values{"abgelaufen": {"1"}, "weiter": {"/" + lang.Code + "/konto"}}.Encode(), http.StatusSeeOther)
+		return nil
+	}
+	sess.Touch()
+	if err := h.site.Sessions.Save(r.Context(), w, sess); err != nil {
+		return err
+	}
+	if script {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	http.Redirect(w, r, web.SafeReturn(lang, r.PostFormValue("weiter")), http.StatusSeeOther)
+	return nil
 }
