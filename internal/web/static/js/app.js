@@ -216,15 +216,17 @@
   // server) ask for the chapter again; typing elsewhere is left alone (and
   // goes with the next update or the buttons).
   form.addEventListener("change", function (e) {
-    if (e.target && e.target.type !== "file" && e.target.closest("[data-live]")) {
+    // The form itself carries data-live too: only a field's own mark counts.
+    var live = e.target && e.target.type !== "file" && e.target.closest("[data-live]");
+    if (live && live !== form) {
       update();
     }
   });
 })();
 
 // A file chosen but not yet uploaded is not lost without a word: the
-// chapter form's buttons stop and say that "Hochladen" sends it (the file
-// field belongs to its own upload form, so "Weiter" would drop it).
+// chapter form's buttons other than "Hochladen" stop and say that
+// "Hochladen" sends it (without a script every button uploads it).
 (function () {
   "use strict";
   var form = document.getElementById("chapter-form");
