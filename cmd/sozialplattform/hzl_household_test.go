@@ -68,6 +68,34 @@ func household(digits func(string) string) []householdChapter {
 	}
 }
 
+// fillHousehold fills every chapter but the last with the household's
+// answers, the way a person without a script does (entries added with
+// "Eintrag hinzufügen"), and returns the form's CSRF token.
+func fillHousehold(t *testing.T, b *browser, lang string, digits func(string) string) string {
+	t.Helper()
+	base := "/" + lang + "/antrag/" + hzl
+	token := b.open(base).csrf(t)
+	for _, ch := range household(digits) {
+		var open []string
+		for group, n := range ch.groups {
+			for i := 0; i < n; i++ {
+				// The group shows once its question is answered; the
+				// answers so far travel with each press, as in the page.
+				p := b.post(base+"/"+ch.id, chapterForm(token, "hinzufuegen:"+group, append(ch.kv, open...)...))
+				if p.status != 303 && p.status != 200 {
+					t.Fatalf("%s: adding to %s: %d\n%s", ch.id, group, p.status, errorSummary(p.body))
+				}
+				open = append(open, "offen", group+"."+itoa(i))
+			}
+		}
+		p := b.post(base+"/"+ch.id, chapterForm(token, "weiter", append(ch.kv, open...)...))
+		if p.status != 303 {
+			t.Fatalf("chapter %s: %d\n%s", ch.id, p.status, errorSummary(p.body))
+		}
+	}
+	return token
+}
+
 // arabicIndic types Western digits as Arabic-Indic ones, as an Arabic
 // keyboard does.
 func arabicIndic(s string) string {
@@ -94,25 +122,7 @@ func TestHzLHouseholdOfFourReachesTheOffice(t *testing.T) {
 			in := start(t, testConfig(t))
 			b := newBrowser(t, in.base)
 			base := "/" + c.lang + "/antrag/" + hzl
-			token := b.open(base).csrf(t)
-			for _, ch := range household(c.digits) {
-				var open []string
-				for group, n := range ch.groups {
-					for i := 0; i < n; i++ {
-						// The group shows once its question is answered; the
-						// answers so far travel with each press, as in the page.
-						p := b.post(base+"/"+ch.id, chapterForm(token, "hinzufuegen:"+group, append(ch.kv, open...)...))
-						if p.status != 303 && p.status != 200 {
-							t.Fatalf("%s: adding to %s: %d\n%s", ch.id, group, p.status, errorSummary(p.body))
-						}
-						open = append(open, "offen", group+"."+itoa(i))
-					}
-				}
-				p := b.post(base+"/"+ch.id, chapterForm(token, "weiter", append(ch.kv, open...)...))
-				if p.status != 303 {
-					t.Fatalf("chapter %s: %d\n%s", ch.id, p.status, errorSummary(p.body))
-				}
-			}
+			token := fillHousehold(t, b, c.lang, c.digits)
 			check := b.get(base + "/pruefen")
 			// Every person of the household is on the check page, and an
 			// amount typed with Arabic-Indic digits means the same amount.
