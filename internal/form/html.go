@@ -29,6 +29,9 @@ type FieldView struct {
 	// Autocomplete is the person's own detail the field asks for, as an
 	// HTML autocomplete token (WCAG 1.3.5), for kinds that have none.
 	Autocomplete string
+	// Autofocus: the page opens with the focus here (the first field of an
+	// entry just added); a choice gets it on its first option.
+	Autofocus bool
 }
 
 // CodeView is one option of a choice in the reader's language.
@@ -271,6 +274,13 @@ func describedBy(b *strings.Builder, v *FieldView) {
 	}
 }
 
+// autofocus writes the autofocus attribute of a field that takes the focus.
+func autofocus(b *strings.Builder, v *FieldView) {
+	if v.Autofocus {
+		b.WriteString(" autofocus")
+	}
+}
+
 // idName writes ` id="…" name="…"` of a control.
 func idName(b *strings.Builder, v *FieldView) {
 	b.WriteString(` id="`)
@@ -316,6 +326,7 @@ func renderInput(b *strings.Builder, v *FieldView, in inputKind) {
 		b.WriteByte('"')
 	}
 	describedBy(b, v)
+	autofocus(b, v)
 	b.WriteString(">\n</div>\n")
 }
 
@@ -330,6 +341,7 @@ func renderLongtext(b *strings.Builder, v *FieldView) {
 	idName(b, v)
 	b.WriteString(` rows="5" maxlength="4000"`)
 	describedBy(b, v)
+	autofocus(b, v)
 	b.WriteByte('>')
 	writeEscaped(b, v.Value)
 	b.WriteString("</textarea>\n</div>\n")
@@ -339,7 +351,7 @@ func renderYesNo(b *strings.Builder, v *FieldView) {
 	openFieldset(b, v)
 	legendBlock(b, v)
 	b.WriteString("<div class=\"kern-fieldset__body kern-fieldset__body--horizontal\">\n")
-	for _, o := range [2]struct{ value, text string }{{"ja", v.YesText}, {"nein", v.NoText}} {
+	for i, o := range [2]struct{ value, text string }{{"ja", v.YesText}, {"nein", v.NoText}} {
 		b.WriteString(`<div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="`)
 		writeEscaped(b, v.ID)
 		b.WriteByte('-')
@@ -351,6 +363,9 @@ func renderYesNo(b *strings.Builder, v *FieldView) {
 		b.WriteByte('"')
 		if v.Value == o.value {
 			b.WriteString(" checked")
+		}
+		if i == 0 {
+			autofocus(b, v)
 		}
 		b.WriteString(`><label class="kern-label" for="`)
 		writeEscaped(b, v.ID)
@@ -384,6 +399,9 @@ func renderChoice(b *strings.Builder, v *FieldView, open string) {
 		if c.Checked {
 			b.WriteString(" checked")
 		}
+		if i == 0 {
+			autofocus(b, v)
+		}
 		b.WriteString(`><label class="kern-label" for="`)
 		writeEscaped(b, v.ID)
 		b.WriteByte('-')
@@ -405,6 +423,7 @@ func renderCodelist(b *strings.Builder, v *FieldView) {
 	}
 	idName(b, v)
 	describedBy(b, v)
+	autofocus(b, v)
 	b.WriteString(">\n<option value=\"\"></option>\n")
 	for _, c := range v.Codes {
 		b.WriteString(`<option value="`)

@@ -21,9 +21,11 @@ const refDescribedBy = `{{if or .Hint .Error}} aria-describedby="{{if .Hint}}{{.
 
 const refAutocomplete = `{{if .Autocomplete}} autocomplete="{{.Autocomplete}}"{{end}}`
 
+const refAutofocus = `{{if .Autofocus}} autofocus{{end}}`
+
 func refInputTemplate(typ, extra string) string {
 	return `<div class="kern-form-input"{{if .Live}} data-live{{end}}>
-` + refLabelBlock + `<input class="kern-form-input__input{{if .Error}} kern-form-input__input--error{{end}}" type="` + typ + `" id="{{.ID}}" name="{{.Name}}" value="{{.Value}}"` + extra + refDescribedBy + `>
+` + refLabelBlock + `<input class="kern-form-input__input{{if .Error}} kern-form-input__input--error{{end}}" type="` + typ + `" id="{{.ID}}" name="{{.Name}}" value="{{.Value}}"` + extra + refDescribedBy + refAutofocus + `>
 </div>
 `
 }
@@ -43,30 +45,30 @@ var refFieldTemplates = map[string]*template.Template{
 	"phone":    template.Must(template.New("phone").Parse(refInputTemplate("tel", ` maxlength="30" autocomplete="tel"`))),
 	"email":    template.Must(template.New("email").Parse(refInputTemplate("email", ` maxlength="254" autocomplete="email"`))),
 	"longtext": template.Must(template.New("longtext").Parse(`<div class="kern-form-input"{{if .Live}} data-live{{end}}>
-` + refLabelBlock + `<textarea class="kern-form-input__input{{if .Error}} kern-form-input__input--error{{end}}" id="{{.ID}}" name="{{.Name}}" rows="5" maxlength="4000"` + refDescribedBy + `>{{.Value}}</textarea>
+` + refLabelBlock + `<textarea class="kern-form-input__input{{if .Error}} kern-form-input__input--error{{end}}" id="{{.ID}}" name="{{.Name}}" rows="5" maxlength="4000"` + refDescribedBy + refAutofocus + `>{{.Value}}</textarea>
 </div>
 `)),
 	"yesno": template.Must(template.New("yesno").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"{{if .Live}} data-live{{end}}` + refDescribedBy + `>
 ` + refLegendBlock + `<div class="kern-fieldset__body kern-fieldset__body--horizontal">
-<div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="{{.ID}}-ja" name="{{.Name}}" value="ja"{{if eq .Value "ja"}} checked{{end}}><label class="kern-label" for="{{.ID}}-ja">{{.YesText}}</label></div>
+<div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="{{.ID}}-ja" name="{{.Name}}" value="ja"{{if eq .Value "ja"}} checked{{end}}` + refAutofocus + `><label class="kern-label" for="{{.ID}}-ja">{{.YesText}}</label></div>
 <div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="{{.ID}}-nein" name="{{.Name}}" value="nein"{{if eq .Value "nein"}} checked{{end}}><label class="kern-label" for="{{.ID}}-nein">{{.NoText}}</label></div>
 </div>
 </fieldset>
 `)),
 	"choice": template.Must(template.New("choice").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"{{if .Live}} data-live{{end}}` + refDescribedBy + `>
 ` + refLegendBlock + `<div class="kern-fieldset__body">
-{{range $i, $c := .Codes}}<div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="{{$.ID}}-{{$i}}" name="{{$.Name}}" value="{{$c.Value}}"{{if $c.Checked}} checked{{end}}><label class="kern-label" for="{{$.ID}}-{{$i}}">{{$c.Label}}</label></div>
+{{range $i, $c := .Codes}}<div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="{{$.ID}}-{{$i}}" name="{{$.Name}}" value="{{$c.Value}}"{{if $c.Checked}} checked{{end}}{{if and $.Autofocus (eq $i 0)}} autofocus{{end}}><label class="kern-label" for="{{$.ID}}-{{$i}}">{{$c.Label}}</label></div>
 {{end}}</div>
 </fieldset>
 `)),
 	"multichoice": template.Must(template.New("multichoice").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"{{if .Live}} data-live{{end}}` + refDescribedBy + `>
 ` + refLegendBlock + `<div class="kern-fieldset__body">
-{{range $i, $c := .Codes}}<div class="kern-form-check"><input class="kern-form-check__checkbox" type="checkbox" id="{{$.ID}}-{{$i}}" name="{{$.Name}}" value="{{$c.Value}}"{{if $c.Checked}} checked{{end}}><label class="kern-label" for="{{$.ID}}-{{$i}}">{{$c.Label}}</label></div>
+{{range $i, $c := .Codes}}<div class="kern-form-check"><input class="kern-form-check__checkbox" type="checkbox" id="{{$.ID}}-{{$i}}" name="{{$.Name}}" value="{{$c.Value}}"{{if $c.Checked}} checked{{end}}{{if and $.Autofocus (eq $i 0)}} autofocus{{end}}><label class="kern-label" for="{{$.ID}}-{{$i}}">{{$c.Label}}</label></div>
 {{end}}</div>
 </fieldset>
 `)),
 	"codelist": template.Must(template.New("codelist").Parse(`<div class="kern-form-input"{{if .Live}} data-live{{end}}>
-` + refLabelBlock + `<div class="kern-form-input__select-wrapper"><select class="kern-form-input__select{{if .Error}} kern-form-input__select--error{{end}}" id="{{.ID}}" name="{{.Name}}"` + refDescribedBy + `>
+` + refLabelBlock + `<div class="kern-form-input__select-wrapper"><select class="kern-form-input__select{{if .Error}} kern-form-input__select--error{{end}}" id="{{.ID}}" name="{{.Name}}"` + refDescribedBy + refAutofocus + `>
 <option value=""></option>
 {{range .Codes}}<option value="{{.Value}}"{{if .Checked}} selected{{end}}>{{.Label}}</option>
 {{end}}</select></div>
@@ -140,7 +142,7 @@ func TestRenderHTMLMatchesTemplates(t *testing.T) {
 	for _, kind := range testKinds {
 		for flags := 0; flags < 16; flags++ {
 			v := base
-			v.Required, v.Live = flags&1 != 0, flags&2 != 0
+			v.Required, v.Live, v.Autofocus = flags&1 != 0, flags&2 != 0, flags&6 == 6
 			if flags&4 != 0 {
 				v.Hint = "Hinweis"
 			}
@@ -196,7 +198,7 @@ func FuzzRenderHTML(f *testing.F) {
 	f.Fuzz(func(t *testing.T, k, flags uint8, id, name, label, hint, errText, value, reqText, optText, yes, no, codeValues, codeLabels string) {
 		kind := testKinds[int(k)%len(testKinds)]
 		v := FieldView{ID: id, Name: name, Label: label, Hint: hint, Error: errText, Value: value,
-			Required: flags&1 != 0, Live: flags&2 != 0, Lang: "de", Autocomplete: map[bool]string{true: "given-name"}[flags&0x80 != 0],
+			Required: flags&1 != 0, Live: flags&2 != 0, Lang: "de", Autocomplete: map[bool]string{true: "given-name"}[flags&0x80 != 0], Autofocus: flags&0x40 != 0,
 			RequiredText: reqText, OptionalText: optText, YesText: yes, NoText: no}
 		if codeValues != "" || codeLabels != "" {
 			vals, labels := strings.Split(codeValues, "\n"), strings.Split(codeLabels, "\n")

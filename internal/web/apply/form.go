@@ -427,7 +427,8 @@ func (h *Handler) formChapterPost(w http.ResponseWriter, r *http.Request) error 
 			if err := h.saveForm(w, r, fc); err != nil {
 				return err
 			}
-			http.Redirect(w, r, fc.base+"/"+id+"?gespeichert=1", http.StatusSeeOther)
+			// Back where "Speichern" was pressed, the confirmation beside it.
+			http.Redirect(w, r, fc.base+"/"+id+"?gespeichert=1#gespeichert", http.StatusSeeOther)
 			return nil
 		}
 		consentErrs := h.consentProblems(r, fc, last && action == "absenden")
@@ -638,8 +639,7 @@ type formPage struct {
 	Open         []string  // entries shown open (posted back)
 	Consent      *consentView
 	Uploads      *uploadView
-	Expired      bool   // a new application after the session had ended
-	Uploaded     string // message key after an upload or removal
+	Expired      bool // a new application after the session had ended
 }
 
 type chapterLink struct {
@@ -698,14 +698,6 @@ func (h *Handler) buildChapter(r *http.Request, v *web.View, fc *formContext, id
 		Action: fc.base + "/" + id, Signed: citizenFrom(r) != nil, Saved: r.URL.Query().Get("gespeichert") == "1",
 		BackToCheck: r.URL.Query().Get(returnToCheck) == pageCheck || r.PostFormValue(returnToCheck) == pageCheck,
 		Expired:     r.URL.Query().Get("abgelaufen") == "1"}
-	switch q := r.URL.Query(); {
-	case q.Get("hochgeladen") == "1":
-		p.Uploaded = "upload.done"
-	case q.Get("gehalten") == "1":
-		p.Uploaded = "upload.held"
-	case q.Get("entfernt") == "1":
-		p.Uploaded = "upload.removed"
-	}
 	if p.Signed {
 		p.KeptUntil = fc.in.Updated.Add(draft.Lifetime)
 	}
@@ -730,7 +722,7 @@ func (h *Handler) buildChapter(r *http.Request, v *web.View, fc *formContext, id
 	if k := r.URL.Query().Get("bearbeiten"); k != "" {
 		open[k] = true
 	}
-	p.Items = h.renderItems(fc, st, errs, open, v)
+	p.Items = h.renderItems(fc, st, errs, open, addedEntry(r, fc, v), v)
 	for k := range open {
 		p.Open = append(p.Open, k)
 	}
@@ -788,7 +780,19 @@ func (h *Handler) renderChapterFragment(w http.ResponseWriter, r *http.Request, 
 	return h.pages.Fragment(w, "form_chapter", "chapter_fields", v)
 }
 
-func (h *Handler) renderItems(fc *formContext, st *form.ChapterState, errs map[string]string, open map[string]bool, v *web.View) []renderedItem {
+// addedEntry is the entry "Eintrag hinzufügen" just added ("einkommen.1"),
+// "" after any other button or when the chapter has errors.
+func addedEntry(r *http.Request, fc *formContext, v *web.View) string {
+	g, ok := strings.CutPrefix(r.PostFormValue("aktion"), "hinzufuegen:")
+	if !ok || len(v.Errors) > 0 || fc.in.Answers.Count(g) == 0 {
+		return ""
+	}
+	return g + "." + strconv.Itoa(fc.in.Answers.Count(g)-1)
+}
+
+// renderItems renders the chapter's items; the first field of entry added
+// takes the focus, so the person lands where the entry was added.
+func (h *Handler) renderItems(fc *formContext, st *form.ChapterState, errs map[string]string, open map[string]bool, added string, v *web.View) []renderedItem {
 	lang := v.Lang.Code
 	var out []renderedItem
 	groups := map[string]*groupView{}
@@ -824,7 +828,10 @@ func (h *Handler) renderItems(fc *formContext, st *form.ChapterState, errs map[s
 		fv := form.FieldView{ID: form.HTMLID(it.Path), Name: it.Path, Label: it.Label.In(lang), Hint: it.Hint.In(lang),
 			Error: errs[form.HTMLID(it.Path)], Value: fc.in.Answers[it.Path], Required: it.Required, Lang: lang, Live: fc.def.Triggers(it.Field), TextLang: textLang(it.Label, lang),
 			RequiredText: v.T("form.required"), OptionalText: v.T("form.optional"), YesText: v.T("form.yes"), NoText: v.T("form.no"),
-			Autocomplete: f.Autocomplete()}
+			Autocomplete: f.Autocomplete(), Autofocus: added != "" && strings.HasPrefix(it.Path, added+".")}
+		if fv.Autofocus {
+			added = ""
+		}
 		selected := map[string]bool{}
 		for _, x := range strings.Split(fc.in.Answers[it.Path], "\n") {
 			selected[x] = true

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -30,6 +31,7 @@ type uploadView struct {
 	NoScanner            bool // files are not scanned (development only)
 	Remaining            string
 	Missing              bool // some proof has no file yet
+	Notice               bool // a proof says what became of an upload or removal
 	slots                map[string]*uploadSlot
 }
 
@@ -38,6 +40,11 @@ type uploadSlot struct {
 	Hint            string // what counts as this proof
 	Files           []uploadFile
 	Error           string
+	// Notice is the message key of what just became of a file of this
+	// proof, shown at the proof (where the person lands after the
+	// upload); Warning when the file waits for the virus scanner.
+	Notice  string
+	Warning bool
 }
 
 type uploadFile struct {
@@ -95,12 +102,44 @@ func (h *Handler) uploadView(r *http.Request, fc *formContext, st *form.ChapterS
 			u.Missing = true
 		}
 	}
+	u.notice(r, files)
 	rem, err := h.Uploads.Remaining(r.Context(), fc.in.ID)
 	if err != nil {
 		return nil, err
 	}
 	u.Remaining = humanSize(v, rem)
 	return u, nil
+}
+
+// notice puts the message after an upload or a removal at its proof. It
+// says only what is true of the file: "auf Viren geprüft" only when a
+// scanner checked it.
+func (u *uploadView) notice(r *http.Request, files []listedFile) {
+	q := r.URL.Query()
+	if q.Get("entfernt") == "1" {
+		if sl := u.slots[q.Get("fach")]; sl != nil {
+			sl.Notice, u.Notice = "upload.removed", true
+		}
+		return
+	}
+	if q.Get("hochgeladen") != "1" && q.Get("gehalten") != "1" {
+		return
+	}
+	for _, f := range files {
+		sl := u.slots[f.Slot]
+		if f.ID != q.Get("datei") || sl == nil {
+			continue
+		}
+		switch {
+		case f.Pending:
+			sl.Notice, sl.Warning = "upload.held", true
+		case f.Unscanned:
+			sl.Notice = "upload.done_unscanned"
+		default:
+			sl.Notice = "upload.done"
+		}
+		u.Notice = true
+	}
 }
 
 type listedFile struct {
@@ -139,10 +178,23 @@ func humanSize(v *web.View, n int64) string {
 	return v.T("upload.size.mb", "n", s)
 }
 
-// formUpload takes one file for one proof.
+// formUpload takes the upload chapter's form, or one proof's file.
+//
+// The upload chapter's form is multipart and posts here, so that every
+// chosen file is uploaded whichever button was pressed: "Hochladen",
+// "Weiter", Enter in a field, "Zurück". A file chosen and then left behind
+// by "Weiter" was dropped without a word (issue 14). The files are stored
+// first; then the button does what it does on every chapter. The parts
+// come in the order of the page: the token first, and before each file
+// field the slot it is for.
 func (h *Handler) formUpload(w http.ResponseWriter, r *http.Request) error {
 	if h.Uploads == nil {
 		return web.ErrNotFound
+	}
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		// A script's live update of the chapter: no file, and the kit has
+		// read the form and checked its token.
+		return h.uploadChapterPost(w, r)
 	}
 	fc, err := h.loadForm(r, false)
 	if err != nil {
@@ -167,67 +219,149 @@ func (h *Handler) formUpload(w http.ResponseWriter, r *http.Request) error {
 		h.site.Log.Warn("csrf check failed", "request_id", web.RequestID(r), "upload", true)
 		return web.ErrCSRF
 	}
-	slot, err := smallPart(mr, "slot")
-	if err != nil {
-		return web.ErrBadRequest
-	}
 	st, _ := fc.def.Evaluate(chapter, fc.in.Answers.Clone(), h.site.Now())
-	known := false
+	known := map[string]bool{}
 	for _, it := range st.Items {
-		if f, ok := fc.def.FieldByPath(it.Field); ok && f.Kind == "file" && it.Visible && it.Path == slot {
-			known = true
+		if f, ok := fc.def.FieldByPath(it.Field); ok && f.Kind == "file" && it.Visible {
+			known[it.Path] = true
 		}
 	}
-	if !known {
-		return web.ErrBadRequest
+	v := h.site.NewView(r, "")
+	posted := url.Values{}
+	room := int64(web.MaxBodyBytes) // for the fields beside the files
+	var slot string
+	var stored *upload.File
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			switch {
+			case len(v.Errors) > 0:
+				// A refused file broke the request off; its message says why.
+			case errors.As(err, &mbe):
+				v.Errors = append(v.Errors, web.FieldMessage{Field: form.HTMLID(slot), Message: v.T("upload.error.budget", "remaining", humanSize(v, 0))})
+			default:
+				return web.ErrBadRequest
+			}
+			break
+		}
+		if part.FormName() != "datei" {
+			b, err := io.ReadAll(io.LimitReader(part, room+1))
+			if err != nil || int64(len(b)) > room {
+				return web.ErrTooLarge
+			}
+			room -= int64(len(b))
+			posted.Add(part.FormName(), string(b))
+			if part.FormName() == "slot" {
+				if slot = string(b); !known[slot] {
+					return web.ErrBadRequest
+				}
+			}
+			continue
+		}
+		if slot == "" {
+			return web.ErrBadRequest
+		}
+		if part.FileName() == "" {
+			// A file field with nothing chosen.
+			io.Copy(io.Discard, part)
+			continue
+		}
+		f, msg, err := h.putUpload(r, v, fc, slot, part)
+		if err != nil {
+			return err
+		}
+		if msg != "" {
+			v.Errors = append(v.Errors, web.FieldMessage{Field: form.HTMLID(slot), Message: msg})
+			continue
+		}
+		stored = f
 	}
-	part, err := mr.NextPart()
-	if err != nil || part.FormName() != "datei" {
-		return h.uploadFailed(w, r, fc, chapter, slot, "upload.error.choose", nil)
+	io.Copy(io.Discard, r.Body) // what a refused file left unread
+	r.PostForm, r.Form = posted, posted
+	r.SetPathValue("chapter", chapter)
+	action := posted.Get("aktion")
+	chapterForm := action != "" // the whole chapter form, not one proof's form
+	if chapterForm {
+		// What else the chapter asks is kept as on any chapter.
+		h.readChapter(fc, chapter, r)
+		if err := h.saveForm(w, r, fc); err != nil {
+			return err
+		}
 	}
-	if part.FileName() == "" {
-		return h.uploadFailed(w, r, fc, chapter, slot, "upload.error.choose", part)
+	if len(v.Errors) > 0 {
+		return h.showChapterView(w, r, v, fc, chapter, nil, http.StatusUnprocessableEntity)
 	}
+	if !chapterForm || strings.HasPrefix(action, "hochladen:") {
+		if stored == nil {
+			if s := strings.TrimPrefix(action, "hochladen:"); known[s] {
+				slot = s
+			}
+			v.Errors = []web.FieldMessage{{Field: form.HTMLID(slot), Message: v.T("upload.error.choose")}}
+			return h.showChapterView(w, r, v, fc, chapter, nil, http.StatusUnprocessableEntity)
+		}
+		// Back at the proof, with what became of the file in view.
+		q := "?hochgeladen=1"
+		if stored.Status == upload.StatusPending {
+			q = "?gehalten=1"
+		}
+		http.Redirect(w, r, fc.base+"/"+chapter+q+"&datei="+url.QueryEscape(stored.ID)+"#"+form.HTMLID(stored.Slot)+"-box", http.StatusSeeOther)
+		return nil
+	}
+	return h.formChapterPost(w, r)
+}
+
+// uploadChapterPost is a post of the upload chapter's form without a file.
+func (h *Handler) uploadChapterPost(w http.ResponseWriter, r *http.Request) error {
+	def, ok := h.Forms[r.PathValue("leika")]
+	if !ok || def.UploadChapter() == "" {
+		return web.ErrNotFound
+	}
+	r.SetPathValue("chapter", def.UploadChapter())
+	return h.formChapterPost(w, r)
+}
+
+// putUpload stores one file for one proof. A file that is refused gives a
+// message for the person (and no error).
+func (h *Handler) putUpload(r *http.Request, v *web.View, fc *formContext, slot string, part *multipart.Part) (*upload.File, string, error) {
 	// The content decides the type; a name that claims another type (a PDF
 	// called .png) is refused too, as the office would open it by its name.
 	body := bufio.NewReaderSize(part, 4096)
 	head, _ := body.Peek(512)
 	t, ok := upload.Sniff(head)
 	if !ok {
-		return h.uploadFailed(w, r, fc, chapter, slot, "upload.error.type", body)
+		io.Copy(io.Discard, body)
+		return nil, v.T("upload.error.type"), nil
 	}
 	if !extensionFits(part.FileName(), t) {
-		return h.uploadFailed(w, r, fc, chapter, slot, "upload.error.mismatch", body)
+		io.Copy(io.Discard, body)
+		return nil, v.T("upload.error.mismatch"), nil
 	}
 	f, err := h.Uploads.Put(r.Context(), fc.in.ID, slot, part.FileName(), body)
 	var budget *upload.BudgetError
 	var mbe *http.MaxBytesError
 	switch {
 	case err == nil:
+		return f, "", nil
 	case errors.Is(err, upload.ErrType):
-		return h.uploadFailed(w, r, fc, chapter, slot, "upload.error.type", part)
+		io.Copy(io.Discard, part)
+		return nil, v.T("upload.error.type"), nil
 	case errors.Is(err, upload.ErrInfected):
 		h.site.Log.Warn("upload refused: malware", "request_id", web.RequestID(r))
-		return h.uploadFailed(w, r, fc, chapter, slot, "upload.error.infected", part)
+		io.Copy(io.Discard, part)
+		return nil, v.T("upload.error.infected"), nil
 	case errors.Is(err, upload.ErrEmpty):
-		return h.uploadFailed(w, r, fc, chapter, slot, "upload.error.empty", part)
+		return nil, v.T("upload.error.empty"), nil
 	case errors.As(err, &budget):
-		v := h.site.NewView(r, "")
-		msg := v.T("upload.error.budget", "remaining", humanSize(v, budget.Remaining))
-		return h.uploadFailedMsg(w, r, v, fc, chapter, slot, msg, part)
+		io.Copy(io.Discard, part)
+		return nil, v.T("upload.error.budget", "remaining", humanSize(v, budget.Remaining)), nil
 	case errors.As(err, &mbe):
-		v := h.site.NewView(r, "")
-		msg := v.T("upload.error.budget", "remaining", humanSize(v, 0))
-		return h.uploadFailedMsg(w, r, v, fc, chapter, slot, msg, nil)
-	default:
-		return err
+		return nil, v.T("upload.error.budget", "remaining", humanSize(v, 0)), nil
 	}
-	q := "?hochgeladen=1"
-	if f.Status == upload.StatusPending {
-		q = "?gehalten=1"
-	}
-	http.Redirect(w, r, fc.base+"/"+chapter+q+"#"+form.HTMLID(slot), http.StatusSeeOther)
-	return nil
+	return nil, "", err
 }
 
 // extensionFits reports whether a file name's extension names the type its
@@ -259,23 +393,6 @@ func smallPart(mr *multipart.Reader, name string) (string, error) {
 	return strings.TrimSpace(string(b)), err
 }
 
-func (h *Handler) uploadFailed(w http.ResponseWriter, r *http.Request, fc *formContext, chapter, slot, key string, rest io.Reader) error {
-	v := h.site.NewView(r, "")
-	return h.uploadFailedMsg(w, r, v, fc, chapter, slot, v.T(key), rest)
-}
-
-// uploadFailedMsg shows the chapter with the message at the proof. The rest
-// of the request is read first: a browser that is still sending would
-// otherwise see a broken connection instead of the message.
-func (h *Handler) uploadFailedMsg(w http.ResponseWriter, r *http.Request, v *web.View, fc *formContext, chapter, slot, msg string, rest io.Reader) error {
-	if rest != nil {
-		io.Copy(io.Discard, rest)
-	}
-	io.Copy(io.Discard, r.Body)
-	v.Errors = []web.FieldMessage{{Field: form.HTMLID(slot), Message: msg}}
-	return h.showChapterView(w, r, v, fc, chapter, nil, http.StatusUnprocessableEntity)
-}
-
 // uploadTooLarge shows the upload chapter with the budget's message at its
 // first proof, for a file larger than the whole budget.
 func (h *Handler) uploadTooLarge(w http.ResponseWriter, r *http.Request, fc *formContext, chapter string) error {
@@ -304,10 +421,22 @@ func (h *Handler) formUploadDelete(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	err = h.Uploads.Delete(r.Context(), fc.in.ID, r.PostFormValue("datei"))
+	id := r.PostFormValue("datei")
+	files, err := h.uploadList(r, fc.in.ID)
+	if err != nil {
+		return err
+	}
+	err = h.Uploads.Delete(r.Context(), fc.in.ID, id)
 	if err != nil && !errors.Is(err, upload.ErrNotFound) {
 		return err
 	}
-	http.Redirect(w, r, fc.base+"/"+fc.def.UploadChapter()+"?entfernt=1", http.StatusSeeOther)
+	// Back at the proof the file was for, with the message there.
+	target := fc.base + "/" + fc.def.UploadChapter() + "?entfernt=1"
+	for _, f := range files {
+		if f.ID == id {
+			target += "&fach=" + url.QueryEscape(f.Slot) + "#" + form.HTMLID(f.Slot) + "-box"
+		}
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
 }

@@ -237,7 +237,8 @@
     var chosen = Array.prototype.filter.call(document.querySelectorAll("input[type=file][data-unsent]"), function (el) {
       return el.files && el.files.length > 0;
     });
-    if (chosen.length === 0 || (e.submitter && e.submitter.value === "aktualisieren")) {
+    // "Hochladen" sends them (and so, without a script, does every button).
+    if (chosen.length === 0 || (e.submitter && (e.submitter.value === "aktualisieren" || e.submitter.value.indexOf("hochladen:") === 0))) {
       return;
     }
     e.preventDefault();
