@@ -24,7 +24,7 @@ func TestWholeEurosStayWholeEuros(t *testing.T) {
 	token := b.open(base).csrf(t)
 	walkTo(t, b, token, "unterkunft")
 	answers := []string{"wohnsituation", "miete", "miete.kaltmiete", "450", "miete.nebenkosten", "١٢٠", "miete.heizkosten", "80",
-		"einzug", "01.03.2015", "mietrueckstaende", "nein"}
+		"einzug", "01.03.2015", "mietrueckstaende", "nein", "warmwasser", "zentral", "vermieter.name", "GWG Köln", "direktzahlung", "nein"}
 	p := b.post(base+"/unterkunft", chapterForm(token, "aktualisieren", answers...))
 	if p.status != 200 {
 		t.Fatalf("Aktualisieren: %d", p.status)

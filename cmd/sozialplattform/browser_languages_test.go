@@ -79,6 +79,16 @@ func TestEveryChapterInEveryLanguage(t *testing.T) {
 					t.Errorf("%s %s: German left: %s %v", lang, p, german, err)
 				}
 			}
+			if lang == "ar" && (p == "antragsteller" || p == "pruefen") {
+				// German in a right-to-left page keeps its own direction: a
+				// phone number and a street typed in Latin letters do not turn
+				// around, and the answers on the check page are isolated.
+				dirs, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[document.dir, ...[...document.querySelectorAll('[name="kontakt.telefon"], [name="adresse.strasse"]')].map(e => getComputedStyle(e).direction), document.querySelectorAll("main dd bdi").length > 20 ? "bdi" : "no bdi"].join(" ")`))
+				want := map[string]string{"antragsteller": "rtl ltr ltr no bdi", "pruefen": "rtl bdi"}[p]
+				if err != nil || dirs != want {
+					t.Errorf("ar %s: directions %q, want %q (%v)", p, dirs, want, err)
+				}
+			}
 			look(p)
 		}
 		// A mistake: the surname taken out, "Weiter".

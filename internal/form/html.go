@@ -64,9 +64,9 @@ func RenderHTML(kind string, v FieldView) (template.HTML, error) {
 	case "yesno":
 		renderYesNo(&b, &v)
 	case "choice":
-		renderChoice(&b, &v, `<div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="`)
+		renderChoice(&b, &v, true, `<div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="`)
 	case "multichoice":
-		renderChoice(&b, &v, `<div class="kern-form-check"><input class="kern-form-check__checkbox" type="checkbox" id="`)
+		renderChoice(&b, &v, false, `<div class="kern-form-check"><input class="kern-form-check__checkbox" type="checkbox" id="`)
 	case "codelist":
 		renderCodelist(&b, &v)
 	default:
@@ -175,13 +175,19 @@ func openDiv(b *strings.Builder, v *FieldView) {
 	}
 }
 
-// openFieldset writes the fieldset of the radio/checkbox kinds.
-func openFieldset(b *strings.Builder, v *FieldView) {
+// openFieldset writes the fieldset of the radio/checkbox kinds. A group of
+// radio buttons that must be answered is a radiogroup with aria-required,
+// so a screen reader says "required" as the asterisk shows it (a group of
+// checkboxes has no such state in ARIA).
+func openFieldset(b *strings.Builder, v *FieldView, radio bool) {
 	b.WriteString(`<fieldset class="kern-fieldset" id="`)
 	writeEscaped(b, v.ID)
 	b.WriteByte('"')
 	if v.Live {
 		b.WriteString(" data-live")
+	}
+	if radio && v.Required {
+		b.WriteString(` role="radiogroup" aria-required="true"`)
 	}
 	describedBy(b, v)
 	b.WriteString(">\n")
@@ -274,6 +280,15 @@ func describedBy(b *strings.Builder, v *FieldView) {
 	}
 }
 
+// ariaRequired marks a control that must be filled in. Not the HTML
+// required attribute: the browser would then stop the form with its own
+// message in its own language before the server's message beside the field.
+func ariaRequired(b *strings.Builder, v *FieldView) {
+	if v.Required {
+		b.WriteString(` aria-required="true"`)
+	}
+}
+
 // autofocus writes the autofocus attribute of a field that takes the focus.
 func autofocus(b *strings.Builder, v *FieldView) {
 	if v.Autofocus {
@@ -294,15 +309,19 @@ func idName(b *strings.Builder, v *FieldView) {
 // <input> kind.
 type inputKind struct{ typ, extra string }
 
+// Free text takes its direction from what is typed (a German street in an
+// Arabic page stays left to right, an Arabic name right to left); numbers,
+// amounts, dates, codes, phone numbers and addresses are always left to
+// right, so "+49 221 …" does not turn around in a right-to-left page.
 var inputKinds = map[string]inputKind{
-	"text":     {"text", ` maxlength="4000"`},
-	"number":   {"text", ` inputmode="decimal" maxlength="20"`},
-	"money":    {"text", ` inputmode="decimal" maxlength="16" autocomplete="off"`},
-	"date":     {"text", ` inputmode="numeric" maxlength="10" placeholder="TT.MM.JJJJ"`},
-	"postcode": {"text", ` inputmode="numeric" maxlength="5" autocomplete="postal-code"`},
-	"iban":     {"text", ` maxlength="42" autocomplete="off" spellcheck="false"`},
-	"phone":    {"tel", ` maxlength="30" autocomplete="tel"`},
-	"email":    {"email", ` maxlength="254" autocomplete="email"`},
+	"text":     {"text", ` maxlength="4000" dir="auto"`},
+	"number":   {"text", ` inputmode="decimal" maxlength="20" dir="ltr"`},
+	"money":    {"text", ` inputmode="decimal" maxlength="16" autocomplete="off" dir="ltr"`},
+	"date":     {"text", ` inputmode="numeric" maxlength="10" placeholder="TT.MM.JJJJ" dir="ltr"`},
+	"postcode": {"text", ` inputmode="numeric" maxlength="5" autocomplete="postal-code" dir="ltr"`},
+	"iban":     {"text", ` maxlength="42" autocomplete="off" spellcheck="false" dir="ltr"`},
+	"phone":    {"tel", ` maxlength="30" autocomplete="tel" dir="ltr"`},
+	"email":    {"email", ` maxlength="254" autocomplete="email" dir="ltr"`},
 }
 
 func renderInput(b *strings.Builder, v *FieldView, in inputKind) {
@@ -326,6 +345,7 @@ func renderInput(b *strings.Builder, v *FieldView, in inputKind) {
 		b.WriteByte('"')
 	}
 	describedBy(b, v)
+	ariaRequired(b, v)
 	autofocus(b, v)
 	b.WriteString(">\n</div>\n")
 }
@@ -339,8 +359,9 @@ func renderLongtext(b *strings.Builder, v *FieldView) {
 		b.WriteString(`<textarea class="kern-form-input__input"`)
 	}
 	idName(b, v)
-	b.WriteString(` rows="5" maxlength="4000"`)
+	b.WriteString(` rows="5" maxlength="4000" dir="auto"`)
 	describedBy(b, v)
+	ariaRequired(b, v)
 	autofocus(b, v)
 	b.WriteByte('>')
 	writeEscaped(b, v.Value)
@@ -348,7 +369,7 @@ func renderLongtext(b *strings.Builder, v *FieldView) {
 }
 
 func renderYesNo(b *strings.Builder, v *FieldView) {
-	openFieldset(b, v)
+	openFieldset(b, v, true)
 	legendBlock(b, v)
 	b.WriteString("<div class=\"kern-fieldset__body kern-fieldset__body--horizontal\">\n")
 	for i, o := range [2]struct{ value, text string }{{"ja", v.YesText}, {"nein", v.NoText}} {
@@ -380,8 +401,10 @@ func renderYesNo(b *strings.Builder, v *FieldView) {
 
 // renderChoice writes radio buttons or checkboxes; open is the start of
 // each option's markup up to the id's opening quote.
-func renderChoice(b *strings.Builder, v *FieldView, open string) {
-	openFieldset(b, v)
+// A single checkbox that must be ticked (a declaration) is itself
+// aria-required.
+func renderChoice(b *strings.Builder, v *FieldView, radio bool, open string) {
+	openFieldset(b, v, radio)
 	legendBlock(b, v)
 	b.WriteString("<div class=\"kern-fieldset__body\">\n")
 	var num [20]byte
@@ -398,6 +421,9 @@ func renderChoice(b *strings.Builder, v *FieldView, open string) {
 		b.WriteByte('"')
 		if c.Checked {
 			b.WriteString(" checked")
+		}
+		if !radio && len(v.Codes) == 1 {
+			ariaRequired(b, v)
 		}
 		if i == 0 {
 			autofocus(b, v)
@@ -423,6 +449,7 @@ func renderCodelist(b *strings.Builder, v *FieldView) {
 	}
 	idName(b, v)
 	describedBy(b, v)
+	ariaRequired(b, v)
 	autofocus(b, v)
 	b.WriteString(">\n<option value=\"\"></option>\n")
 	for _, c := range v.Codes {

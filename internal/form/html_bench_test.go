@@ -23,9 +23,13 @@ const refAutocomplete = `{{if .Autocomplete}} autocomplete="{{.Autocomplete}}"{{
 
 const refAutofocus = `{{if .Autofocus}} autofocus{{end}}`
 
+const refRequired = `{{if .Required}} aria-required="true"{{end}}`
+
+const refRadiogroup = `{{if .Required}} role="radiogroup" aria-required="true"{{end}}`
+
 func refInputTemplate(typ, extra string) string {
 	return `<div class="kern-form-input"{{if .Live}} data-live{{end}}>
-` + refLabelBlock + `<input class="kern-form-input__input{{if .Error}} kern-form-input__input--error{{end}}" type="` + typ + `" id="{{.ID}}" name="{{.Name}}" value="{{.Value}}"` + extra + refDescribedBy + refAutofocus + `>
+` + refLabelBlock + `<input class="kern-form-input__input{{if .Error}} kern-form-input__input--error{{end}}" type="` + typ + `" id="{{.ID}}" name="{{.Name}}" value="{{.Value}}"` + extra + refDescribedBy + refRequired + refAutofocus + `>
 </div>
 `
 }
@@ -36,26 +40,26 @@ const refLegendBlock = `<legend class="kern-label">{{.Label}}{{if .Required}} <s
 `
 
 var refFieldTemplates = map[string]*template.Template{
-	"text":     template.Must(template.New("text").Parse(refInputTemplate("text", ` maxlength="4000"`+refAutocomplete))),
-	"number":   template.Must(template.New("number").Parse(refInputTemplate("text", ` inputmode="decimal" maxlength="20"`+refAutocomplete))),
-	"money":    template.Must(template.New("money").Parse(refInputTemplate("text", ` inputmode="decimal" maxlength="16" autocomplete="off"`))),
-	"date":     template.Must(template.New("date").Parse(refInputTemplate("text", ` inputmode="numeric" maxlength="10" placeholder="TT.MM.JJJJ"`+refAutocomplete))),
-	"postcode": template.Must(template.New("postcode").Parse(refInputTemplate("text", ` inputmode="numeric" maxlength="5" autocomplete="postal-code"`))),
-	"iban":     template.Must(template.New("iban").Parse(refInputTemplate("text", ` maxlength="42" autocomplete="off" spellcheck="false"`))),
-	"phone":    template.Must(template.New("phone").Parse(refInputTemplate("tel", ` maxlength="30" autocomplete="tel"`))),
-	"email":    template.Must(template.New("email").Parse(refInputTemplate("email", ` maxlength="254" autocomplete="email"`))),
+	"text":     template.Must(template.New("text").Parse(refInputTemplate("text", ` maxlength="4000" dir="auto"`+refAutocomplete))),
+	"number":   template.Must(template.New("number").Parse(refInputTemplate("text", ` inputmode="decimal" maxlength="20" dir="ltr"`+refAutocomplete))),
+	"money":    template.Must(template.New("money").Parse(refInputTemplate("text", ` inputmode="decimal" maxlength="16" autocomplete="off" dir="ltr"`))),
+	"date":     template.Must(template.New("date").Parse(refInputTemplate("text", ` inputmode="numeric" maxlength="10" placeholder="TT.MM.JJJJ" dir="ltr"`+refAutocomplete))),
+	"postcode": template.Must(template.New("postcode").Parse(refInputTemplate("text", ` inputmode="numeric" maxlength="5" autocomplete="postal-code" dir="ltr"`))),
+	"iban":     template.Must(template.New("iban").Parse(refInputTemplate("text", ` maxlength="42" autocomplete="off" spellcheck="false" dir="ltr"`))),
+	"phone":    template.Must(template.New("phone").Parse(refInputTemplate("tel", ` maxlength="30" autocomplete="tel" dir="ltr"`))),
+	"email":    template.Must(template.New("email").Parse(refInputTemplate("email", ` maxlength="254" autocomplete="email" dir="ltr"`))),
 	"longtext": template.Must(template.New("longtext").Parse(`<div class="kern-form-input"{{if .Live}} data-live{{end}}>
-` + refLabelBlock + `<textarea class="kern-form-input__input{{if .Error}} kern-form-input__input--error{{end}}" id="{{.ID}}" name="{{.Name}}" rows="5" maxlength="4000"` + refDescribedBy + refAutofocus + `>{{.Value}}</textarea>
+` + refLabelBlock + `<textarea class="kern-form-input__input{{if .Error}} kern-form-input__input--error{{end}}" id="{{.ID}}" name="{{.Name}}" rows="5" maxlength="4000" dir="auto"` + refDescribedBy + refRequired + refAutofocus + `>{{.Value}}</textarea>
 </div>
 `)),
-	"yesno": template.Must(template.New("yesno").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"{{if .Live}} data-live{{end}}` + refDescribedBy + `>
+	"yesno": template.Must(template.New("yesno").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"{{if .Live}} data-live{{end}}` + refRadiogroup + refDescribedBy + `>
 ` + refLegendBlock + `<div class="kern-fieldset__body kern-fieldset__body--horizontal">
 <div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="{{.ID}}-ja" name="{{.Name}}" value="ja"{{if eq .Value "ja"}} checked{{end}}` + refAutofocus + `><label class="kern-label" for="{{.ID}}-ja">{{.YesText}}</label></div>
 <div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="{{.ID}}-nein" name="{{.Name}}" value="nein"{{if eq .Value "nein"}} checked{{end}}><label class="kern-label" for="{{.ID}}-nein">{{.NoText}}</label></div>
 </div>
 </fieldset>
 `)),
-	"choice": template.Must(template.New("choice").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"{{if .Live}} data-live{{end}}` + refDescribedBy + `>
+	"choice": template.Must(template.New("choice").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"{{if .Live}} data-live{{end}}` + refRadiogroup + refDescribedBy + `>
 ` + refLegendBlock + `<div class="kern-fieldset__body">
 {{range $i, $c := .Codes}}<div class="kern-form-check"><input class="kern-form-check__radio" type="radio" id="{{$.ID}}-{{$i}}" name="{{$.Name}}" value="{{$c.Value}}"{{if $c.Checked}} checked{{end}}{{if and $.Autofocus (eq $i 0)}} autofocus{{end}}><label class="kern-label" for="{{$.ID}}-{{$i}}">{{$c.Label}}</label></div>
 {{end}}</div>
@@ -63,12 +67,12 @@ var refFieldTemplates = map[string]*template.Template{
 `)),
 	"multichoice": template.Must(template.New("multichoice").Parse(`<fieldset class="kern-fieldset" id="{{.ID}}"{{if .Live}} data-live{{end}}` + refDescribedBy + `>
 ` + refLegendBlock + `<div class="kern-fieldset__body">
-{{range $i, $c := .Codes}}<div class="kern-form-check"><input class="kern-form-check__checkbox" type="checkbox" id="{{$.ID}}-{{$i}}" name="{{$.Name}}" value="{{$c.Value}}"{{if $c.Checked}} checked{{end}}{{if and $.Autofocus (eq $i 0)}} autofocus{{end}}><label class="kern-label" for="{{$.ID}}-{{$i}}">{{$c.Label}}</label></div>
+{{range $i, $c := .Codes}}<div class="kern-form-check"><input class="kern-form-check__checkbox" type="checkbox" id="{{$.ID}}-{{$i}}" name="{{$.Name}}" value="{{$c.Value}}"{{if $c.Checked}} checked{{end}}{{if and $.Required (eq (len $.Codes) 1)}} aria-required="true"{{end}}{{if and $.Autofocus (eq $i 0)}} autofocus{{end}}><label class="kern-label" for="{{$.ID}}-{{$i}}">{{$c.Label}}</label></div>
 {{end}}</div>
 </fieldset>
 `)),
 	"codelist": template.Must(template.New("codelist").Parse(`<div class="kern-form-input"{{if .Live}} data-live{{end}}>
-` + refLabelBlock + `<div class="kern-form-input__select-wrapper"><select class="kern-form-input__select{{if .Error}} kern-form-input__select--error{{end}}" id="{{.ID}}" name="{{.Name}}"` + refDescribedBy + refAutofocus + `>
+` + refLabelBlock + `<div class="kern-form-input__select-wrapper"><select class="kern-form-input__select{{if .Error}} kern-form-input__select--error{{end}}" id="{{.ID}}" name="{{.Name}}"` + refDescribedBy + refRequired + refAutofocus + `>
 <option value=""></option>
 {{range .Codes}}<option value="{{.Value}}"{{if .Checked}} selected{{end}}>{{.Label}}</option>
 {{end}}</select></div>
