@@ -27,18 +27,7 @@ func TestEveryChapterInEveryLanguage(t *testing.T) {
 	b := newBrowser(t, in.base)
 	fillHousehold(t, b, "de", func(s string) string { return s })
 	ctx := phone(t, true)
-	// The same visitor in the browser: the Go client's cookies.
-	cookies := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		for _, c := range b.c.Jar.Cookies(mustURL(in.base)) {
-			if _, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{Name: c.Name, Value: c.Value, URL: in.base, Path: "/"}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err := chromedp.Do(ctx, cookies); err != nil {
-		t.Fatal(err)
-	}
+	shareCookies(t, ctx, b, in.base)
 	pages := append(append([]string(nil), hzlChapters[:len(hzlChapters)-1]...), "pruefen")
 	for _, lang := range []string{"de", "en", "ls", "pl", "uk", "ru", "tr", "ar"} {
 		widths := []int64{360}
@@ -113,4 +102,21 @@ func withSurname(t *testing.T, ctx context.Context, name string) {
 		t.Fatal(err)
 	}
 	pressKey(t, ctx, `button[name="aktion"][value="weiter"]:not(.default-action)`)
+}
+
+// shareCookies makes the browser tab the same visitor as the Go client b:
+// its session, its application.
+func shareCookies(t *testing.T, ctx context.Context, b *browser, base string) {
+	t.Helper()
+	cookies := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		for _, c := range b.c.Jar.Cookies(mustURL(base)) {
+			if _, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{Name: c.Name, Value: c.Value, URL: base, Path: "/"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err := chromedp.Do(ctx, cookies); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -64,4 +69,83 @@ func TestDeclarationsAreCheckboxes(t *testing.T) {
 		t.Fatalf("sent without the first declaration: %d", p.status)
 	}
 	p.mustContain(t, `href="#f-richtig_vollstaendig-0"`)
+}
+
+// TestBackNeverAsksToSendAgain: without a script, every button that stays
+// on the chapter ("Aktualisieren", "Eintrag hinzufügen", "Weiter" with a
+// mistake) leads to an address of its own (Post/Redirect/Get), so browser
+// Back through all of them shows the chapter each time, never the
+// browser's "Confirm Form Resubmission" page.
+func TestBackNeverAsksToSendAgain(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	walkTo(t, b, b.open("/de/antrag/"+hzl).csrf(t), "einkommen")
+	ctx := phone(t, false)
+	shareCookies(t, ctx, b, in.base)
+	if err := chromedp.Do(ctx, chromedp.Navigate(in.base+"/de/antrag/"+hzl+"/einkommen")); err != nil {
+		t.Fatal(err)
+	}
+	waitPath(t, ctx, "/einkommen")
+	if err := fillField(ctx, "hat_einkommen", "ja", false); err != nil {
+		t.Fatal(err)
+	}
+	pressKey(t, ctx, `button[value="aktualisieren"]`)
+	pressKey(t, ctx, `button[value="hinzufuegen:einkommen"]`)
+	pressKey(t, ctx, `button[name="aktion"][value="weiter"]:not(.default-action)`)
+	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector("#error-summary")`)); !ok {
+		t.Fatal("no error summary after Weiter with an empty entry")
+	}
+	for i := 1; i <= 3; i++ {
+		// The browser's Back button: the history entry before, without
+		// waiting for a load event a page without scripts may not send.
+		var target int64
+		back := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			hist, err := cdp.Call(ctx, tg, cdppage.GetNavigationHistory, cdp.Empty{})
+			if err != nil {
+				return err
+			}
+			if hist.CurrentIndex < 1 {
+				return errors.New("no page to go back to")
+			}
+			target = hist.CurrentIndex - 1
+			_, err = cdp.Call(ctx, tg, cdppage.NavigateToHistoryEntry, cdppage.NavigateToHistoryEntryParams{EntryID: hist.Entries[target].ID})
+			return err
+		})
+		if err := chromedp.Do(ctx, back); err != nil {
+			t.Fatal(err)
+		}
+		at := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+				hist, err := cdp.Call(ctx, tg, cdppage.GetNavigationHistory, cdp.Empty{})
+				if err != nil {
+					return err
+				}
+				if hist.CurrentIndex == target {
+					return nil
+				}
+				if err := chromedp.Do(ctx, chromedp.Sleep(50*time.Millisecond)); err != nil {
+					return err
+				}
+			}
+			return errors.New("Back did not arrive")
+		})
+		if err := chromedp.Do(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+		var where string
+		var err error
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+			// Asked again while the page is still being replaced.
+			where, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState !== "complete" ? "" : location.href + " | " + ((document.querySelector("h1") || {}).textContent || "no heading")`))
+			if err == nil && where != "" {
+				break
+			}
+			if err := chromedp.Do(ctx, chromedp.Sleep(50*time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err != nil || !strings.Contains(where, "/einkommen") || !strings.Contains(where, "| Einkommen") {
+			t.Fatalf("Back %d: %s %v", i, where, err)
+		}
+	}
 }

@@ -139,6 +139,11 @@ func (b *browser) open(path string) page {
 	return page{}
 }
 
+// post sends a form. A redirect back to the same chapter of the assistant
+// (its Post/Redirect/Get after "Aktualisieren", "Eintrag hinzufügen" or
+// with mistakes; not "Speichern", whose address tests look at) is followed, as a browser does, and the page it
+// leads to returned with its address in path; a redirect elsewhere is
+// returned as it is.
 func (b *browser) post(path string, form url.Values) page {
 	b.t.Helper()
 	req, _ := http.NewRequest("POST", b.base+path, strings.NewReader(form.Encode()))
@@ -146,7 +151,15 @@ func (b *browser) post(path string, form url.Values) page {
 	// What a browser sends for a same-origin form.
 	req.Header.Set("Origin", b.base)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	return b.do(req)
+	p := b.do(req)
+	loc := strings.TrimPrefix(p.header.Get("Location"), b.base)
+	if p.status == http.StatusSeeOther && strings.Contains(path, "/antrag/") && !strings.Contains(loc, "gespeichert=1") &&
+		strings.SplitN(strings.SplitN(loc, "#", 2)[0], "?", 2)[0] == path {
+		next := b.get(strings.SplitN(loc, "#", 2)[0])
+		next.path = loc
+		return next
+	}
+	return p
 }
 
 var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)

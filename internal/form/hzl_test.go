@@ -173,3 +173,27 @@ func TestHzLTextsComplete(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryReadsPersonByPerson: on the check page and in the PDF the
+// answers of one person stay together, not every name and then every
+// birth date.
+func TestSummaryReadsPersonByPerson(t *testing.T) {
+	f, _ := os.Open("../../content/antraege/hilfe-zum-lebensunterhalt.v1.yaml")
+	defer f.Close()
+	d, err := Load(f, "hzl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Answers{"lebt_allein": "nein", "lebt_mit_partner": "nein", "hat_unterhaltspflichtige": "nein", "haushalt.#": "2",
+		"haushalt.0.vorname": "Lena", "haushalt.0.nachname": "A", "haushalt.0.geburtsdatum": "01.01.2015", "haushalt.0.beziehung": "kind",
+		"haushalt.1.vorname": "Jonas", "haushalt.1.nachname": "B", "haushalt.1.geburtsdatum": "01.01.2012", "haushalt.1.beziehung": "kind"}
+	sum := d.SummaryOf("haushalt", a, "de", today)
+	var got []string
+	for _, r := range sum[0].Rows {
+		got = append(got, r.Value)
+	}
+	if s := strings.Join(got, " "); !strings.Contains(s, "Lena A 01.01.2015") || !strings.Contains(s, "Jonas B 01.01.2012") ||
+		strings.Index(s, "Lena") > strings.Index(s, "Jonas") {
+		t.Fatalf("rows: %s", s)
+	}
+}

@@ -64,6 +64,7 @@ func (d *Definition) summary(answers Answers, lang string, today time.Time, only
 			}
 			sc.Rows = append(sc.Rows, SummaryRow{Path: it.Path, Label: label(it, lang), Value: d.display(f, v, lang)})
 		}
+		sc.Rows = byEntry(sc.Rows)
 		out = append(out, sc)
 	}
 	return out
@@ -76,6 +77,43 @@ func label(it ItemState, lang string) string {
 		l += " (" + strconv.Itoa(n) + ")"
 	}
 	return l
+}
+
+// byEntry keeps the answers of one entry of a repeatable group together
+// (the first child's name, birth date and school, then the second's),
+// where the chapter's items give them field by field (every name, then
+// every birth date): a household of four reads person by person. An entry
+// stands where its first answer stood; everything else keeps its order.
+func byEntry(rows []SummaryRow) []SummaryRow {
+	var order []string
+	blocks := map[string][]SummaryRow{}
+	for i, r := range rows {
+		key := entryKey(r.Path)
+		if key == "" {
+			key = "\x00" + strconv.Itoa(i) // a row of its own
+		}
+		if _, seen := blocks[key]; !seen {
+			order = append(order, key)
+		}
+		blocks[key] = append(blocks[key], r)
+	}
+	out := make([]SummaryRow, 0, len(rows))
+	for _, k := range order {
+		out = append(out, blocks[k]...)
+	}
+	return out
+}
+
+// entryKey is the path of the entry a path belongs to ("haushalt.1" for
+// "haushalt.1.vorname"), "" outside repeatable groups.
+func entryKey(path string) string {
+	parts := strings.Split(path, ".")
+	for i, part := range parts {
+		if _, err := strconv.Atoi(part); err == nil {
+			return strings.Join(parts[:i+1], ".")
+		}
+	}
+	return ""
 }
 
 // entryNumber is the 1-based entry of a path inside a repeatable group, 0 if none.

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -389,6 +390,17 @@ func (h *Handler) formChapterPost(w http.ResponseWriter, r *http.Request) error 
 		http.Redirect(w, r, fc.base+"/"+fc.in.FirstOpen(fc.def, h.site.Now()), http.StatusSeeOther)
 		return nil
 	}
+	// What was on the screen before: a question this answer opens is new,
+	// not a mistake.
+	shown := map[string]bool{}
+	if before, _ := fc.def.Evaluate(id, fc.in.Answers, h.site.Now()); before != nil {
+		for _, it := range before.Items {
+			if it.Visible {
+				shown[it.Path] = true
+			}
+		}
+	}
+	fragment := r.Header.Get("X-Fragment") == "1"
 	open := h.readChapter(fc, id, r)
 	action := r.PostFormValue("aktion")
 	switch {
@@ -452,21 +464,38 @@ func (h *Handler) formChapterPost(w http.ResponseWriter, r *http.Request) error 
 		if err := h.saveForm(w, r, fc); err != nil {
 			return err
 		}
-		v := h.site.NewView(r, "")
-		labels := map[string]string{}
-		for _, it := range st.Items {
-			labels[it.Path] = it.Label.In(v.Lang.Code)
-		}
-		for _, p := range st.Problems {
-			v.Errors = append(v.Errors, web.FieldMessage{Field: problemTarget(fc.def, p.Path), Message: problemText(v, fc.def, p, labels[p.Path]),
-				Target: optionTarget(fc.def, p.Path)})
-		}
-		v.Errors = append(v.Errors, consentErrs...)
 		for _, p := range st.Problems {
 			if g, i := groupEntryOf(p.Path); g != "" {
 				open[g+"."+strconv.Itoa(i)] = true
 			}
 		}
+		if !last {
+			// Post/Redirect/Get: the page with the messages has an address
+			// of its own, so browser Back and reload never ask to send the
+			// form again. Answers are saved; the messages are worked out
+			// from them again.
+			first := ""
+			for _, p := range st.Problems {
+				// Shown before, or answered: the person saw the question.
+				if shown[p.Path] || strings.TrimSpace(r.PostFormValue(p.Path)) != "" {
+					first = ""
+					break
+				}
+				if first == "" {
+					first = p.Path
+				}
+			}
+			if first != "" {
+				// Only questions the answers just opened are unanswered: show
+				// them, without calling them mistakes.
+				http.Redirect(w, r, h.chapterURL(r, fc, id, open, url.Values{"weitere": {"1"}}, problemTarget(fc.def, first)), http.StatusSeeOther)
+				return nil
+			}
+			http.Redirect(w, r, h.chapterURL(r, fc, id, open, url.Values{"fehler": {"1"}}, "error-summary"), http.StatusSeeOther)
+			return nil
+		}
+		v := h.site.NewView(r, "")
+		v.Errors = append(chapterErrors(v, fc, st), consentErrs...)
 		return h.showChapterView(w, r, v, fc, id, open, http.StatusUnprocessableEntity)
 	}
 	// "Aktualisieren", adding or removing an entry: show the chapter again
@@ -474,10 +503,88 @@ func (h *Handler) formChapterPost(w http.ResponseWriter, r *http.Request) error 
 	if err := h.saveForm(w, r, fc); err != nil {
 		return err
 	}
-	if r.Header.Get("X-Fragment") == "1" {
+	if fragment {
 		return h.renderChapterFragment(w, r, fc, id, open)
 	}
-	return h.showChapter(w, r, fc, id, open, http.StatusOK)
+	// Land where the change happened: the entry just added (its first
+	// field takes the focus), the list an entry left, or the first
+	// question the answer opened.
+	extra, anchor := url.Values{}, "chapter-fields"
+	switch {
+	case strings.HasPrefix(action, "hinzufuegen:"):
+		g := strings.TrimPrefix(action, "hinzufuegen:")
+		if n := fc.in.Answers.Count(g); n > 0 {
+			extra.Set("neu", g+"."+strconv.Itoa(n-1))
+			anchor = strings.ReplaceAll(g, ".", "-") + "-" + strconv.Itoa(n-1)
+		}
+	case strings.HasPrefix(action, "entfernen:"):
+		g, _, _ := strings.Cut(strings.TrimPrefix(action, "entfernen:"), ":")
+		anchor = form.HTMLID(g) + "-add"
+	default:
+		for _, it := range st.Items {
+			if it.Visible && it.Path != "" && !shown[it.Path] {
+				anchor = problemTarget(fc.def, it.Path)
+				break
+			}
+		}
+	}
+	http.Redirect(w, r, h.chapterURL(r, fc, id, open, extra, anchor), http.StatusSeeOther)
+	return nil
+}
+
+// chapterURL is the chapter's address after a button that stays on it:
+// the entries that are open, what else the page is to show (extra), the
+// way back to the check page if the person came from there, and where on
+// the page to land.
+func (h *Handler) chapterURL(r *http.Request, fc *formContext, id string, open map[string]bool, extra url.Values, anchor string) string {
+	q := url.Values{}
+	var keys []string
+	for k, ok := range open {
+		if ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	q["offen"] = keys
+	for k, vs := range extra {
+		q[k] = vs
+	}
+	if r.PostFormValue(returnToCheck) == pageCheck {
+		q.Set(returnToCheck, pageCheck)
+	}
+	u := fc.base + "/" + id
+	if enc := q.Encode(); enc != "" {
+		u += "?" + enc
+	}
+	if anchor != "" {
+		u += "#" + anchor
+	}
+	return u
+}
+
+// openFromQuery are the entries a chapter's address says are open, those
+// that exist.
+func openFromQuery(r *http.Request, fc *formContext, open map[string]bool) {
+	for _, k := range r.URL.Query()["offen"] {
+		if g, i := groupEntryOf(k + ".x"); g != "" && g+"."+strconv.Itoa(i) == k && i < fc.in.Answers.Count(g) {
+			open[k] = true
+		}
+	}
+}
+
+// chapterErrors are the messages of a chapter's problems, for the error
+// summary and beside each field.
+func chapterErrors(v *web.View, fc *formContext, st *form.ChapterState) []web.FieldMessage {
+	labels := map[string]string{}
+	for _, it := range st.Items {
+		labels[it.Path] = it.Label.In(v.Lang.Code)
+	}
+	var out []web.FieldMessage
+	for _, p := range st.Problems {
+		out = append(out, web.FieldMessage{Field: problemTarget(fc.def, p.Path), Message: problemText(v, fc.def, p, labels[p.Path]),
+			Target: optionTarget(fc.def, p.Path)})
+	}
+	return out
 }
 
 // problemTarget is the id an error-summary link jumps to: the field, or for
@@ -632,14 +739,16 @@ type formPage struct {
 	Action       string
 	Base         string
 	First, Last  bool
-	Signed       bool      // signed in: drafts are kept
-	Saved        bool      // "Speichern" was pressed
-	BackToCheck  bool      // reached by "Ändern" on the check page: "Weiter" returns there
-	KeptUntil    time.Time // the draft's deadline
-	Open         []string  // entries shown open (posted back)
-	Consent      *consentView
-	Uploads      *uploadView
-	Expired      bool // a new application after the session had ended
+	Signed       bool // signed in: drafts are kept
+	Saved        bool // "Speichern" was pressed
+	// MoreQuestions: "Weiter" opened questions that now need an answer.
+	MoreQuestions bool
+	BackToCheck   bool      // reached by "Ändern" on the check page: "Weiter" returns there
+	KeptUntil     time.Time // the draft's deadline
+	Open          []string  // entries shown open (posted back)
+	Consent       *consentView
+	Uploads       *uploadView
+	Expired       bool // a new application after the session had ended
 }
 
 type chapterLink struct {
@@ -722,6 +831,20 @@ func (h *Handler) buildChapter(r *http.Request, v *web.View, fc *formContext, id
 	if k := r.URL.Query().Get("bearbeiten"); k != "" {
 		open[k] = true
 	}
+	openFromQuery(r, fc, open)
+	if r.URL.Query().Get("fehler") == "1" && len(v.Errors) == 0 {
+		// After "Weiter" with something to correct (Post/Redirect/Get).
+		v.Errors = chapterErrors(v, fc, st)
+		for _, e := range v.Errors {
+			errs[e.Field] = e.Message
+		}
+		for _, p := range st.Problems {
+			if g, i := groupEntryOf(p.Path); g != "" {
+				open[g+"."+strconv.Itoa(i)] = true
+			}
+		}
+	}
+	p.MoreQuestions = r.URL.Query().Get("weitere") == "1"
 	p.Items = h.renderItems(fc, st, errs, open, addedEntry(r, fc, v), v)
 	for k := range open {
 		p.Open = append(p.Open, k)
@@ -781,13 +904,15 @@ func (h *Handler) renderChapterFragment(w http.ResponseWriter, r *http.Request, 
 }
 
 // addedEntry is the entry "Eintrag hinzufügen" just added ("einkommen.1"),
-// "" after any other button or when the chapter has errors.
+// named by the address the button leads to (neu=), "" otherwise or when
+// the chapter has errors.
 func addedEntry(r *http.Request, fc *formContext, v *web.View) string {
-	g, ok := strings.CutPrefix(r.PostFormValue("aktion"), "hinzufuegen:")
-	if !ok || len(v.Errors) > 0 || fc.in.Answers.Count(g) == 0 {
+	k := r.URL.Query().Get("neu")
+	g, i := groupEntryOf(k + ".x")
+	if g == "" || g+"."+strconv.Itoa(i) != k || len(v.Errors) > 0 || i != fc.in.Answers.Count(g)-1 {
 		return ""
 	}
-	return g + "." + strconv.Itoa(fc.in.Answers.Count(g)-1)
+	return k
 }
 
 // renderItems renders the chapter's items; the first field of entry added
