@@ -42,7 +42,7 @@ var hzlAnswers = map[string][]string{
 		"auszahlung.iban", "DE89 3704 0044 0532 0130 00", "auszahlung.inhaber", "Erika Müller-Lüdenscheidt"},
 	"unterlagen": {},
 	"nothilfe":   {"braucht_sofort_hilfe", "nein"},
-	"absenden":   {"richtig_vollstaendig", "bestaetigt", "mitwirkung", "bestaetigt", "datenschutz", "bestaetigt"},
+	"absenden":   {"richtig_vollstaendig", "bestaetigt", "mitwirkung", "bestaetigt"},
 }
 
 var hzlChapters = []string{"antragsteller", "situation", "haushalt", "unterkunft", "einkommen", "ausgaben", "vermoegen", "unterlagen", "nothilfe", "absenden"}

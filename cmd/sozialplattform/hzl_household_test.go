@@ -128,7 +128,7 @@ func TestHzLHouseholdOfFourReachesTheOffice(t *testing.T) {
 			// amount typed with Arabic-Indic digits means the same amount.
 			check.mustContain(t, "Ahmet", "Elif", "Deniz", "1.104,12")
 			p := b.post(base+"/absenden", chapterForm(token, "absenden", "richtig_vollstaendig", "bestaetigt", "mitwirkung", "bestaetigt",
-				"datenschutz", "bestaetigt", "partner_einverstanden", "bestaetigt", "nutzungsbedingungen", "ja"))
+				"partner_einverstanden", "bestaetigt", "nutzungsbedingungen", "ja"))
 			if p.status != 303 {
 				t.Fatalf("send: %d\n%s", p.status, errorSummary(p.body))
 			}
@@ -168,7 +168,7 @@ func TestHzLHouseholdOfFourReachesTheOffice(t *testing.T) {
 				t.Errorf("accounts %+v", h.Vermoegen.Konten)
 			case h.Antragsteller.Rentenversicherungsnummer != "65120864Y123" || h.Antragsteller.Aufenthalt == nil:
 				t.Errorf("applicant %+v", h.Antragsteller)
-			case h.Erklaerungen.PartnerEinverstanden == nil || !h.Erklaerungen.Datenschutzhinweise:
+			case h.Erklaerungen.PartnerEinverstanden == nil || !h.Erklaerungen.Mitwirkungspflichten:
 				t.Errorf("declarations %+v", h.Erklaerungen)
 			}
 			// The office reads German, whatever the person's language.

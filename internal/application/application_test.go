@@ -117,7 +117,7 @@ func hzlAnswers() form.Answers {
 		"krankenversicherung": "pflicht", "krankenkasse": "AOK", "unterhalt_zahlt": "nein", "hat_versicherungen": "nein", "hat_schulden": "nein",
 		"hat_konto": "ja", "konten.#": "1", "konten.0.wer": "antragsteller", "konten.0.bank": "Sparkasse", "konten.0.iban": "DE89 3704 0044 0532 0130 00", "konten.0.stand_am": "01.12.2026", "konten.0.kontostand": "-120,50", "hat_vermoegen": "nein", "hat_fahrzeug": "nein", "hat_schenkungen": "nein", "hat_ansprueche": "nein",
 		"auszahlung.iban": "DE89 3704 0044 0532 0130 00", "auszahlung.inhaber": "Erika Mustermann",
-		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt", "datenschutz": "bestaetigt"}
+		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt"}
 }
 
 // complete is a HzL instance with every chapter filled and ticked.

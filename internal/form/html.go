@@ -4,6 +4,8 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // FieldView is what a kind needs to render one field instance.
@@ -210,6 +212,10 @@ func labelText(b *strings.Builder, v *FieldView) {
 // that differs from the page's.
 func foreignText(b *strings.Builder, v *FieldView, text string) {
 	if v.TextLang == "" {
+		if v.Lang == "ar" {
+			isolateLatin(b, text)
+			return
+		}
 		writeEscaped(b, text)
 		return
 	}
@@ -218,6 +224,35 @@ func foreignText(b *strings.Builder, v *FieldView, text string) {
 	b.WriteString(`" dir="ltr">`)
 	writeEscaped(b, text)
 	b.WriteString("</span>")
+}
+
+// isolateLatin writes a right-to-left text with every bracketed part that
+// starts in Latin script or with "§" (the German term an office uses, a
+// legal reference) isolated in <bdi>, so that "(§§ 60, 66 SGB I)" keeps
+// its order instead of coming out as "(§§ … SGB I 66 ,60)".
+func isolateLatin(b *strings.Builder, text string) {
+	for {
+		i := strings.IndexByte(text, '(')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(text[i:], ')')
+		if j < 0 {
+			break
+		}
+		inner := text[i+1 : i+j]
+		r, _ := utf8.DecodeRuneInString(inner)
+		writeEscaped(b, text[:i+1])
+		if r == '§' || (r < 0x250 && unicode.IsLetter(r)) {
+			b.WriteString("<bdi>")
+			writeEscaped(b, inner)
+			b.WriteString("</bdi>")
+			text = text[i+j:]
+			continue
+		}
+		text = text[i+1:]
+	}
+	writeEscaped(b, text)
 }
 
 // hintAndError writes the hint and the error lines; each line is there

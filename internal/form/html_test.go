@@ -69,3 +69,19 @@ func TestDisplayValue(t *testing.T) {
 		}
 	}
 }
+
+// TestRightToLeftKeepsGermanTermsInOrder: in an Arabic page a bracketed
+// German term or legal reference inside a question is isolated, so its
+// numbers and words keep their order; Arabic brackets are left alone.
+func TestRightToLeftKeepsGermanTermsInOrder(t *testing.T) {
+	v := FieldView{ID: "f-x", Name: "x", Lang: "ar", Label: "أعلم (§§ 60, 66 SGB I) و(Kaltmiete) و(مثال) <b>"}
+	got, _ := RenderHTML("text", v)
+	want := "أعلم (<bdi>§§ 60, 66 SGB I</bdi>) و(<bdi>Kaltmiete</bdi>) و(مثال) &lt;b&gt;"
+	if !strings.Contains(string(got), want) {
+		t.Fatalf("got %s", got)
+	}
+	v.Lang = "de"
+	if got, _ := RenderHTML("text", v); strings.Contains(string(got), "<bdi>") {
+		t.Fatal("isolated in a left-to-right page")
+	}
+}

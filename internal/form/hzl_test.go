@@ -97,7 +97,7 @@ func TestHzLWholeApplication(t *testing.T) {
 		"konten.0.kontostand": "-120,50", "konten.0.stand_am": "01.12.2026", "hat_vermoegen": "nein",
 		"hat_fahrzeug": "nein", "hat_schenkungen": "nein", "hat_ansprueche": "nein",
 		"auszahlung.iban": "DE89 3704 0044 0532 0130 00", "auszahlung.inhaber": "Erika Mustermann",
-		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt", "datenschutz": "bestaetigt"}
+		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt"}
 	for _, c := range d.Chapters {
 		st, _ := d.Evaluate(c.ID, a, today)
 		if !st.Applicable || len(st.Problems) != 0 {

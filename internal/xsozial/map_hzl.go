@@ -77,7 +77,6 @@ func mapHzL(v *values, a *Antrag) {
 		Erklaerungen: HzLErklaerungen{
 			RichtigUndVollstaendig: v.confirmed("richtig_vollstaendig"),
 			Mitwirkungspflichten:   v.confirmed("mitwirkung"),
-			Datenschutzhinweise:    v.confirmed("datenschutz"),
 		},
 	}
 	if name := v.opt("vertretung.name"); name != "" {
@@ -193,7 +192,7 @@ func mapHzL(v *values, a *Antrag) {
 	if iban := v.opt("auszahlung.iban"); iban != "" {
 		h.Bank = &HzLBank{IBAN: iban, Kontoinhaber: v.need("auszahlung.inhaber")}
 	}
-	if !h.Erklaerungen.RichtigUndVollstaendig || !h.Erklaerungen.Mitwirkungspflichten || !h.Erklaerungen.Datenschutzhinweise {
+	if !h.Erklaerungen.RichtigUndVollstaendig || !h.Erklaerungen.Mitwirkungspflichten {
 		v.fail(invalid("erklaerungen: every declaration is confirmed before sending"))
 	}
 	a.HzL = h

@@ -398,6 +398,5 @@ type HzLNothilfe struct {
 type HzLErklaerungen struct {
 	RichtigUndVollstaendig bool  `xml:"richtigUndVollstaendig"`
 	Mitwirkungspflichten   bool  `xml:"mitwirkungspflichten"`
-	Datenschutzhinweise    bool  `xml:"datenschutzhinweise"`
 	PartnerEinverstanden   *bool `xml:"partnerEinverstanden,omitempty"`
 }

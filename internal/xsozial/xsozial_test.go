@@ -86,7 +86,7 @@ func full() form.Answers {
 		"schenkungen.0.wert": "2.000", "schenkungen.0.datum": "00.00.2019", "hat_ansprueche": "nein",
 		"auszahlung.iban": "DE89 3704 0044 0532 0130 00", "auszahlung.inhaber": "Özgül Müller-Lüdenscheidt",
 		"braucht_sofort_hilfe": "ja", "nothilfe": "energie\nessen", "nothilfe_text": "Der Strom ist seit dem 20.11. gesperrt.",
-		"richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt", "datenschutz": "bestaetigt", "partner_einverstanden": "bestaetigt",
+		"richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt", "partner_einverstanden": "bestaetigt",
 	}
 }
 
@@ -101,7 +101,7 @@ func minimal() form.Answers {
 		"wohnsituation": "ohne_wohnung", "hat_einkommen": "nein", "hat_einmalig": "nein", "krankenversicherung": "keine", "unterhalt_zahlt": "nein",
 		"hat_versicherungen": "nein", "hat_schulden": "nein",
 		"hat_konto": "nein", "hat_vermoegen": "nein", "hat_fahrzeug": "nein", "hat_schenkungen": "nein", "hat_ansprueche": "nein",
-		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt", "datenschutz": "bestaetigt",
+		"braucht_sofort_hilfe": "nein", "richtig_vollstaendig": "bestaetigt", "mitwirkung": "bestaetigt",
 	}
 }
 
@@ -214,7 +214,7 @@ func TestGoldenHzL(t *testing.T) {
 		t.Errorf("housing %+v", h.Unterkunft)
 	case len(h.Ausgaben.Versicherungen) != 1 || len(h.Ausgaben.Schulden) != 1 || len(h.Vermoegen.Fahrzeuge) != 1 || len(h.Vermoegen.Schenkungen) != 1:
 		t.Errorf("expenses %+v assets %+v", h.Ausgaben, h.Vermoegen)
-	case !h.Erklaerungen.Datenschutzhinweise || h.Erklaerungen.PartnerEinverstanden == nil:
+	case !h.Erklaerungen.RichtigUndVollstaendig || h.Erklaerungen.PartnerEinverstanden == nil:
 		t.Errorf("declarations %+v", h.Erklaerungen)
 	case h.Vermoegen.Konten[0].Kontostand.Wert != "-120.50" || h.Bank == nil || h.Bank.IBAN != "DE89370400440532013000":
 		t.Errorf("accounts %+v %+v", h.Vermoegen, h.Bank)
