@@ -31,6 +31,9 @@ type FieldView struct {
 	// Autocomplete is the person's own detail the field asks for, as an
 	// HTML autocomplete token (WCAG 1.3.5), for kinds that have none.
 	Autocomplete string
+	// Placeholder is the date format in the reader's language
+	// ("TT.MM.JJJJ", "DD.MM.YYYY"); dates only, "TT.MM.JJJJ" if empty.
+	Placeholder string
 	// Autofocus: the page opens with the focus here (the first field of an
 	// entry just added); a choice gets it on its first option.
 	Autofocus bool
@@ -352,7 +355,7 @@ var inputKinds = map[string]inputKind{
 	"text":     {"text", ` maxlength="4000" dir="auto"`},
 	"number":   {"text", ` inputmode="decimal" maxlength="20" dir="ltr"`},
 	"money":    {"text", ` inputmode="decimal" maxlength="16" autocomplete="off" dir="ltr"`},
-	"date":     {"text", ` inputmode="numeric" maxlength="10" placeholder="TT.MM.JJJJ" dir="ltr"`},
+	"date":     {"text", ` inputmode="numeric" maxlength="10"`},
 	"postcode": {"text", ` inputmode="numeric" maxlength="5" autocomplete="postal-code" dir="ltr"`},
 	"iban":     {"text", ` maxlength="42" autocomplete="off" spellcheck="false" dir="ltr"`},
 	"phone":    {"tel", ` maxlength="30" autocomplete="tel" dir="ltr"`},
@@ -374,6 +377,15 @@ func renderInput(b *strings.Builder, v *FieldView, in inputKind) {
 	writeEscaped(b, v.Value)
 	b.WriteByte('"')
 	b.WriteString(in.extra)
+	if in == inputKinds["date"] {
+		p := v.Placeholder
+		if p == "" {
+			p = "TT.MM.JJJJ"
+		}
+		b.WriteString(` placeholder="`)
+		writeEscaped(b, p)
+		b.WriteString(`" dir="ltr"`)
+	}
 	if v.Autocomplete != "" && !strings.Contains(in.extra, "autocomplete=") {
 		b.WriteString(` autocomplete="`)
 		writeEscaped(b, v.Autocomplete)

@@ -43,7 +43,7 @@ var refFieldTemplates = map[string]*template.Template{
 	"text":     template.Must(template.New("text").Parse(refInputTemplate("text", ` maxlength="4000" dir="auto"`+refAutocomplete))),
 	"number":   template.Must(template.New("number").Parse(refInputTemplate("text", ` inputmode="decimal" maxlength="20" dir="ltr"`+refAutocomplete))),
 	"money":    template.Must(template.New("money").Parse(refInputTemplate("text", ` inputmode="decimal" maxlength="16" autocomplete="off" dir="ltr"`))),
-	"date":     template.Must(template.New("date").Parse(refInputTemplate("text", ` inputmode="numeric" maxlength="10" placeholder="TT.MM.JJJJ" dir="ltr"`+refAutocomplete))),
+	"date":     template.Must(template.New("date").Parse(refInputTemplate("text", ` inputmode="numeric" maxlength="10" placeholder="{{if .Placeholder}}{{.Placeholder}}{{else}}TT.MM.JJJJ{{end}}" dir="ltr"`+refAutocomplete))),
 	"postcode": template.Must(template.New("postcode").Parse(refInputTemplate("text", ` inputmode="numeric" maxlength="5" autocomplete="postal-code" dir="ltr"`))),
 	"iban":     template.Must(template.New("iban").Parse(refInputTemplate("text", ` maxlength="42" autocomplete="off" spellcheck="false" dir="ltr"`))),
 	"phone":    template.Must(template.New("phone").Parse(refInputTemplate("tel", ` maxlength="30" autocomplete="tel" dir="ltr"`))),

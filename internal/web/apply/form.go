@@ -953,6 +953,7 @@ func (h *Handler) renderItems(fc *formContext, st *form.ChapterState, errs map[s
 		fv := form.FieldView{ID: form.HTMLID(it.Path), Name: it.Path, Label: it.Label.In(lang), Hint: it.Hint.In(lang),
 			Error: errs[form.HTMLID(it.Path)], Value: fc.in.Answers[it.Path], Required: it.Required, Lang: lang, Live: fc.def.Triggers(it.Field), TextLang: textLang(it.Label, lang),
 			RequiredText: v.T("form.required"), OptionalText: v.T("form.optional"), YesText: v.T("form.yes"), NoText: v.T("form.no"),
+			Placeholder:  v.T("form.date_placeholder"),
 			Autocomplete: f.Autocomplete(), Autofocus: added != "" && strings.HasPrefix(it.Path, added+".")}
 		if fv.Autofocus {
 			added = ""
