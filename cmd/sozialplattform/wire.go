@@ -451,7 +451,10 @@ func (m *Main) Serve(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.srv.Serve(m.listener) }()
-	m.Log.Info("serving", "url", m.URL(), "mode", m.Config.Mode, "database", string(m.DB.Dialect), "version", Version)
+	// The address to open is the base URL, the one the sign-in forms of
+	// the built-in test IdP post to and the pages' CSP allows: "localhost"
+	// and the 127.0.0.1 it listens on are different sites to a browser.
+	m.Log.Info("serving", "url", m.Config.BaseURL, "listen", m.URL(), "mode", m.Config.Mode, "database", string(m.DB.Dialect), "version", Version)
 	select {
 	case err := <-errc:
 		stopWork()

@@ -33,8 +33,9 @@ type Result struct {
 // Lookup finds places by postcode ("53840"), postcode and name
 // ("53840 Troisdorf", as suggestions are labelled) or name ("Troisdorf",
 // "Stadt Köln", "Muelheim"); limit caps the number of places (0: no cap).
+// Arabic-Indic and Persian digits count as 0–9 ("٥٣٨٤٠" is 53840).
 func (d *Directory) Lookup(q string, limit int) (Result, error) {
-	q = strings.Join(strings.Fields(q), " ")
+	q = strings.Join(strings.Fields(westernDigits(q)), " ")
 	switch {
 	case q == "":
 		return Result{}, ErrEmpty
@@ -178,4 +179,19 @@ func stripTitle(s string) string {
 		return s
 	}
 	return strings.Join(keep, " ")
+}
+
+// westernDigits replaces Arabic-Indic (U+0660–0669) and Persian
+// (U+06F0–06F9) digits by 0–9, as form.WesternDigits does for the form
+// engine: a postcode typed on an Arabic or Persian keyboard is a postcode.
+func westernDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 0x0660 && r <= 0x0669:
+			return '0' + r - 0x0660
+		case r >= 0x06F0 && r <= 0x06F9:
+			return '0' + r - 0x06F0
+		}
+		return r
+	}, s)
 }

@@ -70,7 +70,8 @@ func (s *Site) robots(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("User-agent: *\nDisallow: /*/intern/\nDisallow: /*/dev/\n"))
 }
 
-// SafeReturn accepts only a same-site path under the page's language.
+// SafeReturn accepts only a same-site path under the page's language, with
+// its query (an application's place: ?ars=…) when that is plain.
 func SafeReturn(l i18n.Lang, p string) string {
 	u, err := url.Parse(p)
 	if err != nil || u.Scheme != "" || u.Host != "" || len(p) > 300 {
@@ -78,9 +79,13 @@ func SafeReturn(l i18n.Lang, p string) string {
 	}
 	// Browsers read "/\host" like "//host": backslashes and control
 	// characters never belong in our own addresses.
+	unsafe := func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }
 	if len(u.Path) < 1 || u.Path[0] != '/' || (len(u.Path) > 1 && u.Path[1] == '/') ||
-		strings.ContainsFunc(u.Path, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }) {
+		strings.ContainsFunc(u.Path, unsafe) {
 		return "/" + l.Code + "/"
+	}
+	if u.RawQuery != "" && !strings.ContainsFunc(u.RawQuery, unsafe) {
+		return u.Path + "?" + u.RawQuery
 	}
 	return u.Path
 }

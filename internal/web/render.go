@@ -44,7 +44,12 @@ func loadBase(a *assets) (*template.Template, error) {
 			}
 			return s
 		},
-		"date":  i18n.ShownTime,
+		"date": i18n.ShownTime,
+		// ltr keeps a date, time or number left to right where it stands
+		// in a sentence of a right-to-left page (markup cannot go into a
+		// message's argument): between LEFT-TO-RIGHT ISOLATE and POP
+		// DIRECTIONAL ISOLATE, as <bdi dir="ltr"> does in markup.
+		"ltr":   func(s string) string { return "\u2066" + s + "\u2069" },
 		"days":  func(d time.Duration) int { return int(d / (24 * time.Hour)) },
 		"hours": func(d time.Duration) int { return int(d / time.Hour) },
 		// dict passes several values to a sub-template.

@@ -12,6 +12,8 @@ func TestSafeReturnStaysOnTheSite(t *testing.T) {
 	de, _ := i18n.Lookup("de")
 	for in, want := range map[string]string{
 		"/de/hilfe":             "/de/hilfe",
+		"/de/antrag/x?ars=05":   "/de/antrag/x?ars=05",
+		"/de/antrag/x?a=\\b":    "/de/antrag/x",
 		"//evil.example/":       "/de/",
 		"/\\evil.example/":      "/de/",
 		"https://evil.example/": "/de/",

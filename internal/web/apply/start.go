@@ -86,13 +86,21 @@ func (h *Handler) applyStart(w http.ResponseWriter, r *http.Request) error {
 			break
 		}
 	}
+	// Signing in from here leads back into the application (the form, or
+	// this page while there is none), not to the personal area.
+	ret := formURL
+	if ret == "" {
+		ret = r.URL.RequestURI()
+	}
+	signIn := "/" + v.Lang.Code + "/anmelden?" + url.Values{"weiter": {web.SafeReturn(v.Lang, ret)}}.Encode()
 	v.Data = struct {
 		View    content.ServiceView
 		Match   *office.Match
 		Back    string
 		Signed  bool
 		FormURL string
-	}{view, m, back, citizenFrom(r) != nil, formURL}
+		SignIn  string
+	}{view, m, back, citizenFrom(r) != nil, formURL, signIn}
 	return h.pages.Render(w, r, http.StatusOK, "apply_start", v)
 }
 
