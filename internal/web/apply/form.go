@@ -514,8 +514,11 @@ func (h *Handler) formChapterPost(w http.ResponseWriter, r *http.Request) error 
 	case strings.HasPrefix(action, "hinzufuegen:"):
 		g := strings.TrimPrefix(action, "hinzufuegen:")
 		if n := fc.in.Answers.Count(g); n > 0 {
+			// No fragment: a browser skips autofocus when the address
+			// names an element, and the entry's first field takes the focus
+			// (and so comes into view) by autofocus.
 			extra.Set("neu", g+"."+strconv.Itoa(n-1))
-			anchor = strings.ReplaceAll(g, ".", "-") + "-" + strconv.Itoa(n-1)
+			anchor = ""
 		}
 	case strings.HasPrefix(action, "entfernen:"):
 		g, _, _ := strings.Cut(strings.TrimPrefix(action, "entfernen:"), ":")
