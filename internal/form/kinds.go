@@ -22,7 +22,7 @@ type Kind struct {
 
 // Kinds maps the type names of definitions to their implementation.
 var Kinds = map[string]Kind{
-	"text":        {Parse: parseText},
+	"text":        {Parse: parseLine},
 	"longtext":    {Parse: parseText},
 	"number":      {Parse: westernDigits(parseNumber)},
 	"money":       {Parse: westernDigits(parseMoney)},
@@ -76,6 +76,24 @@ func WesternDigits(s string) string {
 
 // MaxTextLength applies where a definition sets none.
 const MaxTextLength = 4000
+
+// parseLine is a single-line text: without line breaks and without the
+// bidirectional formatting characters (U+202A–U+202E, U+2066–U+2069,
+// U+200E, U+200F, U+061C), which can make a name or an address read
+// differently at the office than it was typed ("U+202E" turns what
+// follows around). A multi-line text keeps them: there they can be
+// needed for mixed Arabic and German sentences.
+func parseLine(f *Field, codes []Code, raw string) (string, string) {
+	return parseText(f, codes, strings.Map(func(r rune) rune {
+		switch {
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+			return -1
+		case r == '\n':
+			return ' '
+		}
+		return r
+	}, raw))
+}
 
 func parseText(f *Field, _ []Code, raw string) (string, string) {
 	v := strings.TrimSpace(strings.Map(func(r rune) rune {

@@ -149,3 +149,22 @@ func TestTypedValuesSurviveEveryRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestSingleLineTextDropsBidiControls: a right-to-left override typed or
+// pasted into a name cannot turn the name around at the office.
+func TestSingleLineTextDropsBidiControls(t *testing.T) {
+	f := &Field{Kind: "text"}
+	for in, want := range map[string]string{
+		"Erika \u202eNNAMRETSUM":  "Erika NNAMRETSUM",
+		"\u2067علي\u2069 Müller":   "علي Müller",
+		"Heide\u200fstraße\u200e": "Heidestraße",
+		"zwei\nZeilen":            "zwei Zeilen",
+	} {
+		if got, errKey := Kinds["text"].Parse(f, nil, in); got != want || errKey != "" {
+			t.Errorf("%q → %q %q, want %q", in, got, errKey, want)
+		}
+	}
+	if got, _ := Kinds["longtext"].Parse(f, nil, "a\nb \u200f"); got != "a\nb \u200f" {
+		t.Errorf("longtext %q", got)
+	}
+}
