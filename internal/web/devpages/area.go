@@ -9,6 +9,8 @@ package devpages
 import (
 	"context"
 	"embed"
+	"net"
+	"net/http"
 
 	"github.com/sozialplattform/sozialplattform/internal/mail"
 	"github.com/sozialplattform/sozialplattform/internal/web"
@@ -40,10 +42,26 @@ func (h *Handler) Routes(site *web.Site) error {
 	}
 	h.site, h.pages = site, pages
 
-	site.Page("GET /{lang}/dev/post", h.mailCatcher)
-	site.Page("GET /{lang}/dev/post/{id}", h.caughtMail)
-	site.Page("GET /{lang}/dev/stelle", h.devOfficeList)
-	site.Page("GET /{lang}/dev/stelle/{dest}", h.devOfficeDestination)
-	site.Page("GET /{lang}/dev/stelle/{dest}/{sub}/{part}", h.devOfficeFile)
+	site.Page("GET /{lang}/dev/post", local(h.mailCatcher), web.NoStore)
+	site.Page("GET /{lang}/dev/post/{id}", local(h.caughtMail), web.NoStore)
+	site.Page("GET /{lang}/dev/stelle", local(h.devOfficeList), web.NoStore)
+	site.Page("GET /{lang}/dev/stelle/{dest}", local(h.devOfficeDestination), web.NoStore)
+	site.Page("GET /{lang}/dev/stelle/{dest}/{sub}/{part}", local(h.devOfficeFile), web.NoStore)
 	return nil
+}
+
+// local admits only clients on this machine. The pages show every mail the
+// platform sent (staff set-password links among them) and decrypted
+// applications; the embedded default may listen on a public address, and
+// then nobody else may read them. Others get "not found": the pages do
+// not exist for them. (Production never mounts the area: it has no mail
+// catcher, cmd decides.)
+func local(h func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			return web.ErrNotFound
+		}
+		return h(w, r)
+	}
 }
