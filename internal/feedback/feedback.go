@@ -5,7 +5,10 @@ package feedback
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
+	"errors"
 	"io"
 	"net/mail"
 	"strconv"
@@ -14,6 +17,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/sozialplattform/sozialplattform/internal/account"
 )
 
 // Limits on free text, in characters.
@@ -43,6 +48,12 @@ type BarrierReport struct {
 	CreatedAt    time.Time
 }
 
+// Reference is the short number that the confirmation mail and the
+// operator's copy both name, so that a reply can be matched to a report.
+func (b *BarrierReport) Reference() string {
+	return "B-" + strings.ToUpper(strings.ReplaceAll(b.ID, "-", "")[:10])
+}
+
 // FieldError names a field and a message key.
 type FieldError struct {
 	Field string
@@ -69,6 +80,60 @@ type Store interface {
 	CreateFeedback(ctx context.Context, e *Entry) error
 	ListFeedback(ctx context.Context, since time.Time, fn func(Entry) error) error
 	CreateBarrierReport(ctx context.Context, b *BarrierReport) error
+	Limiter
+}
+
+// Limiter keeps counters shared by every instance.
+type Limiter interface {
+	// HitLimit counts one more event for key in the window that starts at
+	// window and returns the count including this one, atomically across
+	// all instances that share the database. Windows that ended before
+	// expired may be forgotten.
+	HitLimit(ctx context.Context, key string, window, expired time.Time) (int, error)
+}
+
+// Limits on barrier reports. The form sends mail (to the operator and a
+// confirmation to the address typed in), so it is limited per recipient
+// address and per client address, with the count in the database so that
+// every instance sees the same.
+const (
+	MaxReportsPerAddress = 3  // confirmations to one address per day
+	MaxReportsPerClient  = 10 // reports from one client address per hour
+)
+
+// ErrLimited: too many barrier reports; nothing was stored or sent.
+var ErrLimited = errors.New("feedback: too many reports")
+
+// limitKey names a counter without keeping the address itself.
+func limitKey(kind, value string) string {
+	h := sha256.Sum256([]byte(kind + "\x00" + strings.ToLower(strings.TrimSpace(value))))
+	return kind + ":" + hex.EncodeToString(h[:16])
+}
+
+// AllowBarrierReport counts a valid report against the limits of its
+// contact address (if any) and the client address it came from, and
+// returns ErrLimited when either is exhausted.
+func AllowBarrierReport(ctx context.Context, s Limiter, b *BarrierReport, client string, now time.Time) error {
+	now = now.UTC()
+	hour := now.Truncate(time.Hour)
+	n, err := s.HitLimit(ctx, limitKey("barrier-client", client), hour, now.Add(-48*time.Hour))
+	if err != nil {
+		return err
+	}
+	if n > MaxReportsPerClient {
+		return ErrLimited
+	}
+	if b.ContactEmail != "" {
+		day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+		n, err := s.HitLimit(ctx, limitKey("barrier-address", b.ContactEmail), day, now.Add(-48*time.Hour))
+		if err != nil {
+			return err
+		}
+		if n > MaxReportsPerAddress {
+			return ErrLimited
+		}
+	}
+	return nil
 }
 
 // CleanPage reduces a page reference to a path on this site: no scheme, host
@@ -126,9 +191,23 @@ func NewBarrierReport(page, lang, description, email string, now time.Time) (*Ba
 		Description: description, ContactEmail: email, CreatedAt: now}, nil
 }
 
-// WriteCSV exports entries as CSV for operators. Cells that a spreadsheet
-// would run as a formula are prefixed with an apostrophe.
-func WriteCSV(ctx context.Context, w io.Writer, s Store, since time.Time) error {
+// ErrForbidden: the staff member may not export feedback.
+var ErrForbidden = errors.New("feedback: not allowed")
+
+// MayExport reports whether a staff member may export the feedback: a year
+// of citizens' comments is for the platform's system administrators only,
+// not for the staff of counselling organisations.
+func MayExport(who *account.Staff) bool {
+	return who != nil && who.Role == account.SystemAdmin
+}
+
+// WriteCSV exports entries as CSV for operators (ErrForbidden unless
+// MayExport, before anything is written). Cells that a spreadsheet would
+// run as a formula are prefixed with an apostrophe.
+func WriteCSV(ctx context.Context, w io.Writer, s Store, who *account.Staff, since time.Time) error {
+	if !MayExport(who) {
+		return ErrForbidden
+	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write([]string{"created_at", "page", "lang", "rating", "comment"}); err != nil {
 		return err

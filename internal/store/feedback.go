@@ -41,3 +41,17 @@ func (db *DB) CreateBarrierReport(ctx context.Context, b *feedback.BarrierReport
 		b.ID, b.Page, b.Lang, b.Description, b.ContactEmail, Millis(b.CreatedAt))
 	return err
 }
+
+// HitLimit implements feedback.Store: one upsert, atomic on SQLite and
+// PostgreSQL alike, so concurrent requests on several instances never both
+// see the same count. Windows that started before expired are removed.
+func (db *DB) HitLimit(ctx context.Context, key string, window, expired time.Time) (int, error) {
+	if _, err := db.Exec(ctx, db, `DELETE FROM rate_limits WHERE window_start < ?`, Millis(expired)); err != nil {
+		return 0, err
+	}
+	var n int
+	err := db.QueryRow(ctx, db, `INSERT INTO rate_limits (key, window_start, hits) VALUES (?, ?, 1)
+		ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits`,
+		key, Millis(window)).Scan(&n)
+	return n, err
+}

@@ -1,6 +1,8 @@
 package info
 
 import (
+	"errors"
+	"net"
 	"net/http"
 	"net/url"
 
@@ -62,6 +64,15 @@ func (h *Handler) reportBarrier(w http.ResponseWriter, r *http.Request) error {
 		}
 		return h.renderContent(w, r, "barrierefreiheit", http.StatusUnprocessableEntity, form, msgs)
 	}
+	// The form sends mail: limited per contact address and per client
+	// address (counted in the database, shared by all instances). When a
+	// limit is reached the form comes back with everything typed kept.
+	if err := feedback.AllowBarrierReport(r.Context(), h.Store, b, clientAddr(r), h.site.Now()); errors.Is(err, feedback.ErrLimited) {
+		msg := web.FieldMessage{Field: "barrier-description", Message: h.site.Catalog.For(l).T("barrier.error.limited")}
+		return h.renderContent(w, r, "barrierefreiheit", http.StatusTooManyRequests, form, []web.FieldMessage{msg})
+	} else if err != nil {
+		return err
+	}
 	if err := h.Store.CreateBarrierReport(r.Context(), b); err != nil {
 		return err
 	}
@@ -72,12 +83,24 @@ func (h *Handler) reportBarrier(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if b.ContactEmail != "" {
-		if _, err := h.Mail.Send(r.Context(), l, "barrier_confirmation", b.ContactEmail, b); err != nil {
+		// The confirmation goes to an address nobody has confirmed: a fixed
+		// text and the reference only, nothing the sender typed, so that
+		// the form cannot carry someone else's text to a third party.
+		conf := struct{ Reference string }{b.Reference()}
+		if _, err := h.Mail.Send(r.Context(), l, "barrier_confirmation", b.ContactEmail, conf); err != nil {
 			return err
 		}
 	}
 	http.Redirect(w, r, "/"+l.Code+"/barrierefreiheit/danke", http.StatusSeeOther)
 	return nil
+}
+
+// clientAddr is the network address the request came from (without port).
+func clientAddr(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 func (h *Handler) barrierThanks(w http.ResponseWriter, r *http.Request) error {

@@ -29,6 +29,7 @@ var templates embed.FS
 type Store interface {
 	CreateFeedback(ctx context.Context, e *feedback.Entry) error
 	CreateBarrierReport(ctx context.Context, b *feedback.BarrierReport) error
+	feedback.Limiter
 	LastRetentionRuns(ctx context.Context) (map[string]retention.Run, error)
 }
 
