@@ -3,7 +3,11 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
+
+	"github.com/sozialplattform/sozialplattform/internal/web"
 )
 
 // TestDevPagesOnlyForThisMachine: the embedded default's mail catcher and
@@ -25,5 +29,29 @@ func TestDevPagesOnlyForThisMachine(t *testing.T) {
 				t.Errorf("%s: Cache-Control %q", path, w.Header().Get("Cache-Control"))
 			}
 		}
+	}
+}
+
+// TestLongFinderQueriesAreCut: a finder query of 20,000 characters is read
+// (and echoed) only up to web.MaxQueryRunes, so the page is about as large
+// as with an ordinary query instead of many times its size.
+func TestLongFinderQueriesAreCut(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	long := strings.Repeat("Schuldnerberatung ", 1200)
+	for _, c := range []struct{ short, long string }{
+		{"/de/beratung?q=Schulden&ort=K%C3%B6ln", "/de/beratung?q=" + url.QueryEscape(long) + "&ort=" + url.QueryEscape(long)},
+		{"/de/zustaendige-stelle?ort=K%C3%B6ln", "/de/zustaendige-stelle?ort=" + url.QueryEscape(long)},
+	} {
+		s, l := b.get(c.short), b.get(c.long)
+		if l.status >= 500 || len(l.body) > 2*len(s.body)+4*web.MaxQueryRunes*8 {
+			t.Errorf("%s: %d bytes (status %d) against %d for a short query", c.short, len(l.body), l.status, len(s.body))
+		}
+		if strings.Contains(l.body, strings.Repeat("Schuldnerberatung ", 10)) {
+			t.Errorf("%s: the long query is echoed whole", c.short)
+		}
+	}
+	if p := b.get("/api/v1/places?q=" + url.QueryEscape(long)); p.status >= 500 || len(p.body) > 4096 {
+		t.Errorf("places API: %d, %d bytes", p.status, len(p.body))
 	}
 }

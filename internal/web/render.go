@@ -12,6 +12,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
 )
@@ -201,8 +202,19 @@ func (s *Site) NewView(r *http.Request, title string) *View {
 	query := ""
 	keep := url.Values{}
 	for _, k := range []string{"q", "ort", "leistung", "ars", "art", "radius", "sprache", "online"} {
-		if v, ok := r.URL.Query()[k]; ok {
-			keep[k] = v
+		if vs, ok := r.URL.Query()[k]; ok {
+			// As the finders read them: a few values, each cut to
+			// MaxQueryRunes, so eight language links cannot multiply a
+			// huge query into the page.
+			if len(vs) > 10 {
+				vs = vs[:10]
+			}
+			for _, x := range vs {
+				if utf8.RuneCountInString(x) > MaxQueryRunes {
+					x = string([]rune(x)[:MaxQueryRunes])
+				}
+				keep.Add(k, x)
+			}
 		}
 	}
 	if len(keep) > 0 {

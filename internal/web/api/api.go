@@ -11,6 +11,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/content"
 	"github.com/sozialplattform/sozialplattform/internal/geo"
 	"github.com/sozialplattform/sozialplattform/internal/office"
+	"github.com/sozialplattform/sozialplattform/internal/web"
 )
 
 // The JSON API offers the office finder's look-ups to other portals
@@ -90,7 +91,7 @@ func (h *Handler) apiPlaces(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	res, err := h.Places.Lookup(q.Get("q"), limit)
+	res, err := h.Places.Lookup(web.QueryText(r, "q"), limit)
 	if err != nil {
 		for _, e := range placeErrorCodes {
 			if errors.Is(err, e.err) {

@@ -125,8 +125,11 @@ func (h *Handler) counsellingFinder(w http.ResponseWriter, r *http.Request) erro
 	v := h.site.NewView(r, "")
 	v.Title = v.T("counselling.title")
 	q := r.URL.Query()
-	f := counsellingForm{Q: strings.TrimSpace(q.Get("q")), Ort: strings.TrimSpace(q.Get("ort")), Sprache: q.Get("sprache"),
-		Radius: strings.TrimSpace(q.Get("radius")), Arten: q["art"], Online: q.Get("online") != "", Page: 1}
+	f := counsellingForm{Q: web.QueryText(r, "q"), Ort: web.QueryText(r, "ort"), Sprache: web.QueryText(r, "sprache"),
+		Radius: web.QueryText(r, "radius"), Arten: q["art"], Online: q.Get("online") != "", Page: 1}
+	if len(f.Arten) > len(counselling.Types) {
+		f.Arten = f.Arten[:len(counselling.Types)]
+	}
 	d := &counsellingData{Form: f, Radii: radiusChoices, Types: counselling.Types,
 		Searched: len(q) > 0}
 	d.Languages = languageOptions(v.Lang.Code)

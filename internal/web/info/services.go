@@ -110,7 +110,7 @@ func (h *Handler) officeFinder(w http.ResponseWriter, r *http.Request) error {
 	v.Title = v.T("officefinder.title")
 	v.Desc = v.T("officefinder.description")
 	qs := r.URL.Query()
-	slug, place := qs.Get("leistung"), strings.TrimSpace(qs.Get("ort"))
+	slug, place := qs.Get("leistung"), web.QueryText(r, "ort")
 	data := struct {
 		Items   []content.ListItem
 		Service string
