@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"html"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sozialplattform/sozialplattform/internal/bundid"
 	"github.com/sozialplattform/sozialplattform/internal/draft"
 	"github.com/sozialplattform/sozialplattform/internal/session"
 )
@@ -26,6 +28,13 @@ func hiddenFields(body string) url.Values {
 // signInCitizen walks the browser through BundID sign-in with the test
 // IdP: sign-in page, the form to the IdP, the chooser, the answer to the ACS.
 func signInCitizen(t *testing.T, b *browser, lang, level, person string) page {
+	t.Helper()
+	return b.post("/saml/acs", samlResponseFor(t, b, lang, level, person))
+}
+
+// samlResponseFor is signInCitizen without the last step: the IdP's answer,
+// not yet posted to the ACS.
+func samlResponseFor(t *testing.T, b *browser, lang, level, person string) url.Values {
 	t.Helper()
 	p := b.get("/" + lang + "/anmelden?niveau=" + level)
 	if !strings.Contains(p.body, `name="niveau"`) {
@@ -48,7 +57,7 @@ func signInCitizen(t *testing.T, b *browser, lang, level, person string) page {
 	if p.status != 200 {
 		t.Fatalf("test IdP login: %d %s", p.status, p.body)
 	}
-	return b.post("/saml/acs", hiddenFields(p.body))
+	return hiddenFields(p.body)
 }
 
 func TestCitizenSignsInAtEachLevelAndReachesThePersonalArea(t *testing.T) {
@@ -109,6 +118,67 @@ func TestSignInRefusals(t *testing.T) {
 	}
 	if !strings.Contains(in.logs.String(), "sign-in refused") {
 		t.Error("refusal not logged")
+	}
+
+	// Issue 16, login CSRF: an attacker's own, unposted response, posted
+	// cross-site by the victim's browser, does not sign the victim in as the
+	// attacker (whether or not the victim started a sign-in of their own).
+	attacker := newBrowser(t, in.base)
+	resp := samlResponseFor(t, attacker, "de", "niedrig", "max")
+	for _, victim := range []*browser{newBrowser(t, in.base), b} {
+		req, _ := http.NewRequest("POST", in.base+"/saml/acs", strings.NewReader(resp.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://attacker.example")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		if p := victim.do(req); p.status != http.StatusForbidden {
+			t.Fatalf("login CSRF: the victim's browser was signed in: %d %s", p.status, p.header.Get("Location"))
+		}
+		if p := victim.get("/de/konto"); p.status != http.StatusSeeOther {
+			t.Fatal("login CSRF: the victim is signed in as the attacker")
+		}
+	}
+
+	// Issue 16: a forged answer naming a pending request ID does not burn
+	// it; the real answer, posted cross-site as the IdP does, still signs
+	// in.
+	resp = samlResponseFor(t, b, "de", "niedrig", "erika")
+	raw, _ := base64.StdEncoding.DecodeString(resp.Get("SAMLResponse"))
+	irt := regexp.MustCompile(`InResponseTo="[^"]+"`).FindString(string(raw))
+	forged := `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="f" Version="2.0" ` +
+		irt + `><saml:EncryptedAssertion>garbage</saml:EncryptedAssertion></samlp:Response>`
+	if p := b.post("/saml/acs", url.Values{"SAMLResponse": {base64.StdEncoding.EncodeToString([]byte(forged))}}); p.status != http.StatusForbidden {
+		t.Fatalf("forged with a pending request ID: %d", p.status)
+	}
+	req, _ := http.NewRequest("POST", in.base+"/saml/acs", strings.NewReader(resp.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "null")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if p := b.do(req); p.status != http.StatusSeeOther {
+		t.Fatalf("the real answer after a forged one: %d", p.status)
+	}
+	if p := b.get("/de/konto"); p.status != 200 || !strings.Contains(p.body, "Erika") {
+		t.Fatalf("not signed in after the real answer: %d", p.status)
+	}
+}
+
+// TestSAMLBindingCookie: the cookie that binds a sign-in to its browser is
+// HttpOnly, scoped to /saml/, short-lived; on plain HTTP (the embedded
+// default) SameSite=Lax, since SameSite=None needs Secure.
+func TestSAMLBindingCookie(t *testing.T) {
+	in := start(t, testConfig(t))
+	b := newBrowser(t, in.base)
+	p := b.get("/de/anmelden")
+	form := hiddenFields(p.body)
+	form.Set("niveau", "niedrig")
+	p = b.post("/de/anmelden", form)
+	var c *http.Cookie
+	for _, k := range (&http.Response{Header: p.header}).Cookies() {
+		if k.Name == bundid.BindingCookie {
+			c = k
+		}
+	}
+	if c == nil || !c.HttpOnly || c.Path != "/saml/" || c.MaxAge <= 0 || c.MaxAge > 1800 || c.SameSite != http.SameSiteLaxMode || len(c.Value) < 40 {
+		t.Fatalf("binding cookie: %+v", c)
 	}
 }
 

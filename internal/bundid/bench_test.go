@@ -40,13 +40,17 @@ func BenchmarkSignInRoundTrip(b *testing.B) {
 		var times []time.Duration
 		for b.Loop() {
 			t0 := time.Now()
-			st, err := r.sp.StartSignIn(context.Background(), identity.LevelNiedrig, "/de/konto")
+			rec := httptest.NewRecorder()
+			st, err := r.sp.StartSignIn(rec, httptest.NewRequest(http.MethodPost, r.srv.URL+"/de/anmelden", nil), identity.LevelNiedrig, "/de/konto")
 			if err != nil {
 				b.Fatal(err)
 			}
 			resp := hidden(post(idpHandler, "/testidp/login", url.Values{"SAMLRequest": {st.SAMLRequest}, "person": {"erika"}}))
 			req := httptest.NewRequest(http.MethodPost, r.srv.URL+"/saml/acs", strings.NewReader(resp.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for _, c := range rec.Result().Cookies() {
+				req.AddCookie(c)
+			}
 			if _, err := r.sp.FinishSignIn(context.Background(), req); err != nil {
 				b.Fatal(err)
 			}

@@ -1,16 +1,17 @@
 package bundid_test
 
 import (
-	"context"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -39,12 +40,15 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 // rig is an SP and the test IdP on one real HTTP server, as in the
 // embedded default.
 type rig struct {
-	srv   *httptest.Server
-	sp    *bundid.SP
-	idp   *testidp.IdP
-	clk   *clock
-	last  error
-	lastR *bundid.Result
+	srv *httptest.Server
+	// browser is the person's browser (its own cookies); others can be
+	// made with newBrowser.
+	browser *http.Client
+	sp      *bundid.SP
+	idp     *testidp.IdP
+	clk     *clock
+	last    error
+	lastR   *bundid.Result
 }
 
 func newRig(t testing.TB, db *store.DB) *rig {
@@ -74,6 +78,22 @@ func newRigWithKeys(t testing.TB, db *store.DB, idpKey *rsa.PrivateKey, idpCert 
 	}
 	r.sp = newSPWithKey(t, r.srv.URL, r.idp, db, r.clk, spKey, spCert)
 	mux.Handle("/testidp/", r.idp.Handler())
+	// What the platform's sign-in start does: the AuthnRequest, bound to
+	// the browser that asked, as the fields of the form to the IdP.
+	mux.HandleFunc("POST /start", func(w http.ResponseWriter, req *http.Request) {
+		level, err := identity.ParseLevel(req.FormValue("niveau"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		st, err := r.sp.StartSignIn(w, req, level, "/de/konto")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintf(w, `<form action="%s"><input name="SAMLRequest" value="%s"></form>`, html.EscapeString(st.Destination), html.EscapeString(st.SAMLRequest))
+	})
+	r.browser = newBrowser()
 	mux.HandleFunc("POST /saml/acs", func(w http.ResponseWriter, req *http.Request) {
 		res, err := r.sp.FinishSignIn(req.Context(), req)
 		r.last, r.lastR = err, res
@@ -123,9 +143,19 @@ func hidden(body string) url.Values {
 	return v
 }
 
+func newBrowser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar}
+}
+
 func post(t *testing.T, u string, form url.Values) (int, string) {
 	t.Helper()
-	resp, err := http.PostForm(u, form)
+	return postWith(t, http.DefaultClient, u, form)
+}
+
+func postWith(t *testing.T, c *http.Client, u string, form url.Values) (int, string) {
+	t.Helper()
+	resp, err := c.PostForm(u, form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,30 +164,47 @@ func post(t *testing.T, u string, form url.Values) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+var actionRe = regexp.MustCompile(`action="([^"]*)"`)
+
+// start asks the SP for an AuthnRequest in browser b: the IdP's address
+// and the SAMLRequest.
+func (r *rig) start(t *testing.T, b *http.Client, level identity.Level) (string, string) {
+	t.Helper()
+	code, body := postWith(t, b, r.srv.URL+"/start", url.Values{"niveau": {level.Key()}})
+	m := actionRe.FindStringSubmatch(body)
+	if code != 200 || m == nil {
+		t.Fatalf("start: %d %s", code, body)
+	}
+	return html.UnescapeString(m[1]), hidden(body).Get("SAMLRequest")
+}
+
 // signIn runs the browser's part: request to the IdP, choose a person, get
 // the response form. It returns the SAMLResponse form, not yet posted.
 func (r *rig) signIn(t *testing.T, level identity.Level, person string) url.Values {
 	t.Helper()
-	st, err := r.sp.StartSignIn(context.Background(), level, "/de/konto")
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, body := post(t, st.Destination, url.Values{"SAMLRequest": {st.SAMLRequest}})
+	return r.signInWith(t, r.browser, level, person)
+}
+
+func (r *rig) signInWith(t *testing.T, b *http.Client, level identity.Level, person string) url.Values {
+	t.Helper()
+	dest, samlRequest := r.start(t, b, level)
+	code, body := postWith(t, b, dest, url.Values{"SAMLRequest": {samlRequest}})
 	if code != 200 || !strings.Contains(body, "person-"+person) {
 		t.Fatalf("chooser: %d %s", code, body)
 	}
 	form := hidden(body)
 	form.Set("person", person)
-	code, body = post(t, r.srv.URL+"/testidp/login", form)
+	code, body = postWith(t, b, r.srv.URL+"/testidp/login", form)
 	if code != 200 {
 		t.Fatalf("idp login: %d %s", code, body)
 	}
 	return hidden(body)
 }
 
+// acs posts a response form from the person's browser.
 func (r *rig) acs(t *testing.T, form url.Values) (int, string) {
 	t.Helper()
-	return post(t, r.srv.URL+"/saml/acs", form)
+	return postWith(t, r.browser, r.srv.URL+"/saml/acs", form)
 }
 
 func TestSignInAtEachTrustLevel(t *testing.T) {
@@ -260,6 +307,64 @@ func TestRefusals(t *testing.T) {
 		form.Set("SAMLResponse", base64.StdEncoding.EncodeToString([]byte(other)))
 		expect("in response to", form, bundid.ErrUnknownRequest)
 
+		// Issue 16: an IdP-signed assertion without an AudienceRestriction,
+		// with a sender-vouches confirmation or with none at all.
+		for _, c := range []struct {
+			name, why string
+			tamper    testidp.Tamper
+		}{
+			{"no audience", "no AudienceRestriction", func(a *saml.Assertion) { a.Conditions.AudienceRestrictions = nil }},
+			{"sender-vouches", "not bearer", func(a *saml.Assertion) {
+				a.Subject.SubjectConfirmations[0].Method = "urn:oasis:names:tc:SAML:2.0:cm:sender-vouches"
+			}},
+			{"no subject confirmation", "no SubjectConfirmation", func(a *saml.Assertion) { a.Subject.SubjectConfirmations = nil }},
+		} {
+			r.idp.SetTamper(c.tamper)
+			expect(c.name, r.signIn(t, identity.LevelNiedrig, "max"), bundid.ErrInvalid)
+			if r.last == nil || !strings.Contains(r.last.Error(), c.why) {
+				t.Errorf("%s refused for another reason: %v", c.name, r.last)
+			}
+		}
+		r.idp.SetTamper(nil)
+
+		// Issue 16, login CSRF: the attacker signs in with their own account
+		// and has the victim's browser post the response. Refused whether
+		// the victim's browser has a binding of its own (r.browser) or none;
+		// the attacker's request stays pending.
+		attacker := newBrowser()
+		form = r.signInWith(t, attacker, identity.LevelNiedrig, "erika")
+		expect("started in another browser", form, bundid.ErrUnknownRequest)
+		if code, _ := postWith(t, newBrowser(), r.srv.URL+"/saml/acs", form); code != http.StatusForbidden || !errors.Is(r.last, bundid.ErrUnknownRequest) {
+			t.Errorf("posted by a browser without binding: %d %v", code, r.last)
+		}
+		if code, _ := postWith(t, attacker, r.srv.URL+"/saml/acs", form); code != 200 {
+			t.Errorf("the browser that started the sign-in was refused: %d %v", code, r.last)
+		}
+
+		// Issue 16: a forged response naming a pending request ID (even from
+		// the browser that started it) does not consume the request; the
+		// real response still signs in.
+		form = r.signIn(t, identity.LevelNiedrig, "max")
+		raw, _ = base64.StdEncoding.DecodeString(form.Get("SAMLResponse"))
+		irt := regexp.MustCompile(`InResponseTo="[^"]+"`).FindString(string(raw))
+		forged := `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="forged" Version="2.0" ` + irt +
+			`><saml:EncryptedAssertion>garbage</saml:EncryptedAssertion></samlp:Response>`
+		expect("forged", url.Values{"SAMLResponse": {base64.StdEncoding.EncodeToString([]byte(forged))}}, bundid.ErrInvalid)
+		// The real response with its signature broken.
+		broken := regexp.MustCompile(`<ds:SignatureValue>.`).ReplaceAllStringFunc(string(raw), func(m string) string {
+			if strings.HasSuffix(m, "A") {
+				return m[:len(m)-1] + "B"
+			}
+			return m[:len(m)-1] + "A"
+		})
+		if broken == string(raw) {
+			t.Fatal("no signature to break")
+		}
+		expect("bad signature", url.Values{"SAMLResponse": {base64.StdEncoding.EncodeToString([]byte(broken))}}, bundid.ErrInvalid)
+		if code, body := r.acs(t, form); code != 200 {
+			t.Errorf("a forged response burnt the pending sign-in: %d %s", code, body)
+		}
+
 		// Garbage and nothing.
 		expect("garbage", url.Values{"SAMLResponse": {"%%%"}}, bundid.ErrMalformed)
 		expect("empty", url.Values{}, bundid.ErrNoResponse)
@@ -275,13 +380,10 @@ func TestSignedByAnotherKeyIsRefused(t *testing.T) {
 	impostor, _ := testidp.New(r.srv.URL, "/testidp", key, cert)
 	spMD, _ := r.sp.Metadata()
 	impostor.SetServiceProvider(spMD)
-	st, err := r.sp.StartSignIn(context.Background(), identity.LevelNiedrig, "/de/konto")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, samlRequest := r.start(t, r.browser, identity.LevelNiedrig)
 	imp := httptest.NewServer(impostor.Handler())
 	defer imp.Close()
-	_, body := post(t, imp.URL+"/testidp/sso", url.Values{"SAMLRequest": {st.SAMLRequest}})
+	_, body := post(t, imp.URL+"/testidp/sso", url.Values{"SAMLRequest": {samlRequest}})
 	form := hidden(body)
 	form.Set("person", "max")
 	_, body = post(t, imp.URL+"/testidp/login", form)
@@ -293,11 +395,8 @@ func TestSignedByAnotherKeyIsRefused(t *testing.T) {
 
 func TestAuthnRequestCarriesBundIDExtension(t *testing.T) {
 	r := newRig(t, testenv.SQLite(t))
-	st, err := r.sp.StartSignIn(context.Background(), identity.LevelSubstantiell, "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := base64.StdEncoding.DecodeString(st.SAMLRequest)
+	_, samlRequest := r.start(t, r.browser, identity.LevelSubstantiell)
+	raw, _ := base64.StdEncoding.DecodeString(samlRequest)
 	s := string(raw)
 	for _, want := range []string{`xmlns:akdb="https://www.akdb.de/request/2018/09"`, `Version="2"`, `Comparison="minimum"`,
 		"STORK-QAA-Level-3", `RequiredAttribute="true"`, identity.OIDbPK2, "SignatureValue"} {
@@ -311,5 +410,22 @@ func TestAuthnRequestCarriesBundIDExtension(t *testing.T) {
 	// The Signature follows the Issuer, as the schema demands.
 	if i, j := strings.Index(s, "Issuer>"), strings.Index(s, "Signature "); i < 0 || j < i || j > strings.Index(s, "Extensions") {
 		t.Errorf("signature not right after the issuer:\n%s", s)
+	}
+}
+
+// TestBindingCookieOnHTTPS: behind HTTPS the binding cookie is
+// SameSite=None; Secure, so it arrives with the IdP's cross-site POST.
+func TestBindingCookieOnHTTPS(t *testing.T) {
+	db := testenv.SQLite(t)
+	r := newRig(t, db)
+	spKey, spCert, _ := bundid.NewKeyPair("https-sp", time.Now())
+	sp := newSPWithKey(t, "https://sozialplattform.example/portal", r.idp, db, r.clk, spKey, spCert)
+	rec := httptest.NewRecorder()
+	if _, err := sp.StartSignIn(rec, httptest.NewRequest(http.MethodPost, "https://sozialplattform.example/portal/de/anmelden", nil), identity.LevelNiedrig, "/"); err != nil {
+		t.Fatal(err)
+	}
+	cs := rec.Result().Cookies()
+	if len(cs) != 1 || cs[0].Name != bundid.BindingCookie || !cs[0].Secure || !cs[0].HttpOnly || cs[0].SameSite != http.SameSiteNoneMode || cs[0].Path != "/portal/saml/" {
+		t.Fatalf("binding cookie on HTTPS: %+v", cs)
 	}
 }

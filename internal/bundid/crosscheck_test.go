@@ -1,7 +1,6 @@
 package bundid_test
 
 import (
-	"context"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
@@ -98,11 +97,8 @@ func TestXmlsec1VerifiesRequestAndAssertion(t *testing.T) {
 		return string(out)
 	}
 	// Our AuthnRequest's enveloped signature.
-	st, err := c.sp.StartSignIn(context.Background(), identity.LevelNiedrig, "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := base64.StdEncoding.DecodeString(st.SAMLRequest)
+	_, samlRequest := c.start(t, c.browser, identity.LevelNiedrig)
+	req, _ := base64.StdEncoding.DecodeString(samlRequest)
 	run("--verify", "--pubkey-cert-pem", write("sp.pem", certPEM(c.spCert)),
 		"--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:AuthnRequest", write("req.xml", req))
 

@@ -9,10 +9,14 @@ package bundid
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -83,6 +87,10 @@ type SP struct {
 	cfg   Config
 	sp    saml.ServiceProvider
 	store Store
+	// binding is the cookie that ties a sign-in to the browser that
+	// started it (see StartSignIn).
+	bindingPath   string
+	bindingSecure bool
 }
 
 // New builds the service provider.
@@ -98,7 +106,7 @@ func New(cfg Config, store Store) (*SP, error) {
 		cfg.Now = time.Now
 	}
 	at := func(p string) url.URL { u := *base; u.Path = strings.TrimSuffix(base.Path, "/") + p; return u }
-	s := &SP{cfg: cfg, store: store}
+	s := &SP{cfg: cfg, store: store, bindingPath: strings.TrimSuffix(base.Path, "/") + "/saml/", bindingSecure: base.Scheme == "https"}
 	md := at("/saml/metadata")
 	// crewjam reads the time from a package variable; the platform has one
 	// service provider, so it is set once here (tests use a fake clock).
@@ -119,6 +127,20 @@ func New(cfg Config, store Store) (*SP, error) {
 		// assertion could sign a person in without their action.
 		AllowIDPInitiated:     false,
 		MetadataValidDuration: 7 * 24 * time.Hour,
+	}
+	// crewjam accepts an assertion without any AudienceRestriction; an
+	// assertion BundID issued for another service could then sign a person
+	// in here. Every restriction must name us, and there must be one.
+	s.sp.ValidateAudienceRestriction = func(a *saml.Assertion) error {
+		if a.Conditions == nil || len(a.Conditions.AudienceRestrictions) == 0 {
+			return errors.New("assertion has no AudienceRestriction")
+		}
+		for _, ar := range a.Conditions.AudienceRestrictions {
+			if ar.Audience.Value != s.sp.EntityID {
+				return fmt.Errorf("assertion AudienceRestriction does not name %q", s.sp.EntityID)
+			}
+		}
+		return nil
 	}
 	return s, nil
 }
@@ -144,15 +166,31 @@ type Start struct {
 	SAMLRequest string // base64
 }
 
+// BindingCookie names the cookie that binds a pending sign-in to the
+// browser that started it.
+const BindingCookie = "saml_binding"
+
 // StartSignIn builds a signed AuthnRequest asking for at least level, with
-// the akdb extension, and records it as pending.
-func (s *SP) StartSignIn(ctx context.Context, level identity.Level, returnTo string) (*Start, error) {
+// the akdb extension, records it as pending and binds it to the browser
+// that asked (r, w): see bindingCookie.
+func (s *SP) StartSignIn(w http.ResponseWriter, r *http.Request, level identity.Level, returnTo string) (*Start, error) {
+	ctx := r.Context()
 	dest := s.sp.GetSSOBindingLocation(saml.HTTPPostBinding)
 	if dest == "" {
 		return nil, errors.New("bundid: IdP metadata has no HTTP-POST SSO endpoint")
 	}
 	req, err := s.sp.MakeAuthenticationRequest(dest, saml.HTTPPostBinding, saml.HTTPPostBinding)
 	if err != nil {
+		return nil, err
+	}
+	secret := s.browserSecret(r)
+	if secret == nil {
+		secret = make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return nil, err
+		}
+	}
+	if req.ID, err = boundRequestID(secret); err != nil {
 		return nil, err
 	}
 	req.RequestedAuthnContext = &saml.RequestedAuthnContext{Comparison: "minimum", AuthnContextClassRef: level.ContextClassRef()}
@@ -175,6 +213,7 @@ func (s *SP) StartSignIn(ctx context.Context, level identity.Level, returnTo str
 	if err := s.store.SaveAuthnRequest(ctx, req.ID, level, returnTo, s.cfg.Now().Add(RequestLifetime)); err != nil {
 		return nil, err
 	}
+	http.SetCookie(w, s.bindingCookie(secret))
 	return &Start{RequestID: req.ID, Destination: dest, SAMLRequest: base64.StdEncoding.EncodeToString(raw)}, nil
 }
 
@@ -256,10 +295,12 @@ type Result struct {
 	NameID, SessionIndex string
 }
 
-// FinishSignIn checks the posted response: well-formed, no DOCTYPE, answering
-// a pending request, signed by the pinned IdP key (crewjam checks signature,
-// destination, audience, time bounds with saml.MaxClockSkew, issuer,
-// InResponseTo), never seen before, at the level asked for.
+// FinishSignIn checks the posted response: well-formed, no DOCTYPE,
+// answering a request this browser started, signed by the pinned IdP key
+// (crewjam checks signature, destination, time bounds with
+// saml.MaxClockSkew, issuer, InResponseTo; we require an audience naming us
+// and bearer subject confirmation), then consumes the pending request,
+// never seen before, at the level asked for.
 func (s *SP) FinishSignIn(ctx context.Context, r *http.Request) (*Result, error) {
 	encoded := r.PostFormValue("SAMLResponse")
 	if encoded == "" {
@@ -282,12 +323,10 @@ func (s *SP) FinishSignIn(ctx context.Context, r *http.Request) (*Result, error)
 	if err := onlyEncryptedAssertion(raw); err != nil {
 		return nil, err
 	}
-	level, returnTo, ok, err := s.store.TakeAuthnRequest(ctx, inResponseTo)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, ErrUnknownRequest
+	// Login CSRF: a response someone else's browser asked for (an
+	// attacker's own, posted by the victim's browser) is refused.
+	if !s.boundTo(r, inResponseTo) {
+		return nil, fmt.Errorf("%w: sign-in was started in another browser", ErrUnknownRequest)
 	}
 	assertion, err := s.sp.ParseXMLResponse(raw, []string{inResponseTo}, s.sp.AcsURL)
 	if err != nil {
@@ -297,6 +336,18 @@ func (s *SP) FinishSignIn(ctx context.Context, r *http.Request) (*Result, error)
 	// assertion is not enough.
 	if assertion.Signature == nil {
 		return nil, fmt.Errorf("%w: assertion is not signed", ErrInvalid)
+	}
+	if err := bearerOnly(assertion); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	// The pending request is consumed only now that the response verified:
+	// a forged response naming someone's request ID must not burn it.
+	level, returnTo, ok, err := s.store.TakeAuthnRequest(ctx, inResponseTo)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrUnknownRequest
 	}
 	until := s.cfg.Now().Add(time.Hour)
 	if assertion.Conditions != nil && !assertion.Conditions.NotOnOrAfter.IsZero() {
@@ -406,4 +457,92 @@ func responseInResponseTo(raw []byte) (string, error) {
 			return "", errors.New("response has no InResponseTo")
 		}
 	}
+}
+
+// Binding a sign-in to its browser (login CSRF, issue 16).
+//
+// The IdP posts the response to the ACS from its own site, so a cookie with
+// SameSite=Lax or Strict would not arrive with it. The binding cookie is
+// therefore SameSite=None; Secure when the platform runs on HTTPS; on plain
+// HTTP (the embedded default on localhost, where the test IdP is the same
+// site) browsers refuse SameSite=None without Secure, so it is Lax there.
+// It is HttpOnly, lives as long as a pending request and is sent only to
+// /saml/. It holds a random 32-byte secret per browser (kept across
+// sign-ins, so two tabs can sign in at once); the request ID is a random
+// nonce with HMAC-SHA256(secret, nonce), so the ID that comes back as
+// InResponseTo proves which browser started the request without a database
+// column and on any instance. An attacker's own response names an ID bound
+// to the attacker's secret, which the victim's browser does not hold.
+
+func (s *SP) bindingCookie(secret []byte) *http.Cookie {
+	c := &http.Cookie{Name: BindingCookie, Value: base64.RawURLEncoding.EncodeToString(secret), Path: s.bindingPath,
+		MaxAge: int(RequestLifetime / time.Second), HttpOnly: true, SameSite: http.SameSiteLaxMode}
+	if s.bindingSecure {
+		c.Secure, c.SameSite = true, http.SameSiteNoneMode
+	}
+	return c
+}
+
+// browserSecret is the binding secret the browser sent, or nil.
+func (s *SP) browserSecret(r *http.Request) []byte {
+	c, err := r.Cookie(BindingCookie)
+	if err != nil {
+		return nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil || len(b) != 32 {
+		return nil
+	}
+	return b
+}
+
+const requestIDPrefix = "id-"
+
+func bindingMAC(secret, nonce []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("sozialplattform bundid authn request\x00"))
+	m.Write(nonce)
+	return m.Sum(nil)[:16]
+}
+
+// boundRequestID is "id-" + hex(nonce) + hex(mac): an NCName, as SAML IDs
+// must be.
+func boundRequestID(secret []byte) (string, error) {
+	nonce := make([]byte, 16)
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	return requestIDPrefix + hex.EncodeToString(nonce) + hex.EncodeToString(bindingMAC(secret, nonce)), nil
+}
+
+// boundTo reports whether the browser that posted r started request id.
+func (s *SP) boundTo(r *http.Request, id string) bool {
+	secret := s.browserSecret(r)
+	raw, err := hex.DecodeString(strings.TrimPrefix(id, requestIDPrefix))
+	if secret == nil || !strings.HasPrefix(id, requestIDPrefix) || err != nil || len(raw) != 32 {
+		return false
+	}
+	return hmac.Equal(raw[16:], bindingMAC(secret, raw[:16]))
+}
+
+// BearerMethod is the only SubjectConfirmation method of Web Browser SSO.
+const BearerMethod = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
+
+// bearerOnly: the assertion must be confirmed as bearer (crewjam checks
+// Recipient, InResponseTo and NotOnOrAfter of each confirmation but not its
+// method, and checks nothing when there is none). Sender-vouches or
+// holder-of-key mean the assertion was meant for another relationship.
+func bearerOnly(a *saml.Assertion) error {
+	if a.Subject == nil || len(a.Subject.SubjectConfirmations) == 0 {
+		return errors.New("assertion has no SubjectConfirmation")
+	}
+	for _, sc := range a.Subject.SubjectConfirmations {
+		if sc.Method != BearerMethod {
+			return fmt.Errorf("SubjectConfirmation method %q is not bearer", sc.Method)
+		}
+		if sc.SubjectConfirmationData == nil {
+			return errors.New("bearer SubjectConfirmation without SubjectConfirmationData")
+		}
+	}
+	return nil
 }

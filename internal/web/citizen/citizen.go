@@ -71,7 +71,7 @@ func (h *Handler) citizenSignInStart(w http.ResponseWriter, r *http.Request) err
 		level = identity.LevelNiedrig
 	}
 	ret := web.SafeReturn(web.Lang(r), r.PostFormValue("weiter"))
-	st, err := h.BundID.StartSignIn(r.Context(), level, ret)
+	st, err := h.BundID.StartSignIn(w, r, level, ret)
 	if err != nil {
 		return err
 	}
@@ -93,8 +93,9 @@ var signInErrorKeys = []struct {
 }
 
 // acs receives the IdP's answer (POST from the IdP's page, possibly
-// cross-site, so it carries no CSRF token; the single-use request ID and
-// the signed, encrypted assertion take that role).
+// cross-site, so it carries no CSRF token; the single-use request ID bound
+// to this browser's binding cookie and the signed, encrypted assertion take
+// that role: see bundid.BindingCookie).
 func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 	lang := web.LangFromCode(r.PostFormValue("RelayState"))
 	r = web.WithLang(r, lang)
