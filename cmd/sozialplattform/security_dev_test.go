@@ -55,3 +55,36 @@ func TestLongFinderQueriesAreCut(t *testing.T) {
 		t.Errorf("places API: %d, %d bytes", p.status, len(p.body))
 	}
 }
+
+// TestPersonalAndStaffPagesAreNeverCached holds the route table against
+// the rule: every page that shows or takes personal data — the
+// application assistant, the personal area and sign-in, the back office
+// and the development pages — is Cache-Control: no-store, so browser Back
+// after sign-out shows nothing; and a signed-in administrator's pages say
+// so on the wire.
+func TestPersonalAndStaffPagesAreNeverCached(t *testing.T) {
+	in := start(t, testConfig(t))
+	personal := []string{"/antrag/{leika}", "/konto", "/anmelden", "/abmelden", "/intern/", "/dev/", "/beratung/fuer-beratungsstellen"}
+	n := 0
+	for pattern, noStore := range in.Web.Site.NoStoreRoutes() {
+		for _, p := range personal {
+			if strings.Contains(pattern, p) {
+				n++
+				if !noStore {
+					t.Errorf("%s can be cached", pattern)
+				}
+				break
+			}
+		}
+	}
+	if n < 40 {
+		t.Fatalf("only %d personal routes found: the table changed shape", n)
+	}
+	b := newBrowser(t, in.base)
+	signInStaff(t, in, b, "de")
+	for _, path := range []string{"/de/intern/", "/de/intern/team", "/de/intern/beratungsstellen", "/de/intern/zugangsanfragen", "/de/intern/protokoll", "/de/intern/anmelden"} {
+		if p := b.get(path); p.header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s (%d): Cache-Control %q", path, p.status, p.header.Get("Cache-Control"))
+		}
+	}
+}

@@ -156,7 +156,7 @@ func TestSingleLineTextDropsBidiControls(t *testing.T) {
 	f := &Field{Kind: "text"}
 	for in, want := range map[string]string{
 		"Erika \u202eNNAMRETSUM":  "Erika NNAMRETSUM",
-		"\u2067علي\u2069 Müller":   "علي Müller",
+		"\u2067علي\u2069 Müller":  "علي Müller",
 		"Heide\u200fstraße\u200e": "Heidestraße",
 		"zwei\nZeilen":            "zwei Zeilen",
 	} {

@@ -229,6 +229,17 @@ func (s *Site) register(pattern string, h http.Handler, opts []Option) {
 	s.mux.Handle(pattern, h)
 }
 
+// NoStoreRoutes reports, for every registered pattern, whether its pages
+// are marked personal (NoStore): the table a test holds against the rule
+// that every page with personal data and every staff page is never cached.
+func (s *Site) NoStoreRoutes() map[string]bool {
+	out := make(map[string]bool, len(s.routes))
+	for p, rt := range s.routes {
+		out[p] = rt.noStore
+	}
+	return out
+}
+
 // routeOf is the registered route a request will reach (an empty one for
 // unknown addresses).
 func (s *Site) routeOf(r *http.Request) *route {

@@ -105,8 +105,14 @@ func (h *Handler) Routes(site *web.Site) error {
 		return err
 	}
 	h.site, h.pages = site, pages
-	page, staff := site.Page, func(pattern string, f web.HandlerFunc, opts ...web.Option) {
-		site.Page(pattern, requireStaff(f), opts...)
+	// Every page of the area shows or takes personal data (staff sign-in,
+	// set-password links, contact persons, citizens' feedback): no cache
+	// may keep one, and Back after sign-out shows nothing (issue 16).
+	page := func(pattern string, f web.HandlerFunc, opts ...web.Option) {
+		site.Page(pattern, f, append(opts, web.NoStore)...)
+	}
+	staff := func(pattern string, f web.HandlerFunc, opts ...web.Option) {
+		site.Page(pattern, requireStaff(f), append(opts, web.NoStore)...)
 	}
 
 	// Counselling centres ask for access (public), confirm their address
