@@ -55,3 +55,18 @@ func BenchmarkGCMSealer(b *testing.B) {
 		s.seal(buf, buf)
 	}
 }
+
+// BenchmarkGCMStdlib is the baseline for BenchmarkGCMSealer: the standard
+// library's AES-GCM (constant-time, hardware-assisted where the CPU has
+// it) sealing the same 64 KiB in memory.
+func BenchmarkGCMStdlib(b *testing.B) {
+	key, iv := make([]byte, 32), make([]byte, 12)
+	buf := make([]byte, 64<<10)
+	out := make([]byte, 0, len(buf)+16)
+	b.SetBytes(int64(len(buf)))
+	block, _ := aes.NewCipher(key)
+	aead, _ := cipher.NewGCM(block)
+	for b.Loop() {
+		out = aead.Seal(out[:0], iv, buf, nil)
+	}
+}
