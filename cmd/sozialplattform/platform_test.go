@@ -258,7 +258,7 @@ func TestStaffSignInLockoutAndSignOut(t *testing.T) {
 	}
 	p.mustContain(t, "E-Mail-Adresse oder Passwort sind nicht richtig.")
 	p = b.post("/de/intern/anmelden", url.Values{"email": {"ops@example.org"}, "password": {"wrong"}, "csrf_token": {token}})
-	if p.status != 429 || !strings.Contains(p.body, "15 Minuten gesperrt") {
+	if p.status != 429 || !strings.Contains(p.body, "1 Minute gesperrt") {
 		t.Fatalf("lockout: %d", p.status)
 	}
 	if strings.Contains(in.logs.String(), "ops@example.org") || strings.Contains(in.logs.String(), "wrong") {

@@ -44,8 +44,9 @@ type Staff struct {
 	OrgID string
 }
 
-// Lockout policy: after MaxFailures wrong passwords in a row the account is
-// locked for LockDuration; a correct password during the lock is refused too.
+// Lockout policy for the second factor: after MaxFailures wrong codes in a
+// row the account is locked for LockDuration (only someone who knows the
+// password gets that far). Wrong passwords are throttled (throttle.go).
 const (
 	MaxFailures  = 5
 	LockDuration = 15 * time.Minute
@@ -68,6 +69,7 @@ type Store interface {
 	RecordLoginFailure(ctx context.Context, id string, failures int, lockedUntil time.Time) error
 	RecordLoginSuccess(ctx context.Context, id string, at time.Time) error
 	SecondFactorStore
+	ThrottleStore
 }
 
 // Service is the staff account logic.
@@ -108,35 +110,63 @@ func (s *Service) Create(ctx context.Context, email, name string, role Role, pas
 	return st, nil
 }
 
-// Authenticate checks email and password. It refuses locked accounts and
-// locks an account after MaxFailures failures. Unknown emails and wrong
-// passwords give the same error and take the same time. For staff who
-// NeedsSecondFactor a right password is only the first step: the sign-in is
-// complete after VerifyCode, VerifyRecoveryCode or Enrol.
+// Authenticate is SignIn without a known client address.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (*Staff, error) {
-	st, err := s.Store.FindStaffByEmail(ctx, NormalizeEmail(email))
-	if errors.Is(err, ErrNotFound) {
-		CheckPassword(dummyHash, password)
-		return nil, ErrInvalidLogin
-	}
+	return s.SignIn(ctx, email, password, "")
+}
+
+// SignIn checks email and password from client (the client's address).
+// Wrong passwords are throttled (throttle.go); unknown emails and wrong
+// passwords give the same errors and take the same time. A lock from wrong
+// second factors (fail) is only told to whoever knows the password. For
+// staff who NeedsSecondFactor a right password is only the first step: the
+// sign-in is complete after VerifyCode, VerifyRecoveryCode or Enrol.
+func (s *Service) SignIn(ctx context.Context, email, password, client string) (*Staff, error) {
+	now := s.Now()
+	k := keysFor(email, client)
+	wait, err := s.throttled(ctx, k, now)
 	if err != nil {
 		return nil, err
 	}
-	now := s.Now()
+	if wait > 0 {
+		return nil, &ThrottledError{RetryAfter: wait}
+	}
+	st, err := s.Store.FindStaffByEmail(ctx, NormalizeEmail(email))
+	hash := dummyHash
+	if err == nil {
+		hash = st.PasswordHash
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	ok, err := CheckPassword(hash, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || st == nil {
+		if err := s.recordFailure(ctx, k, now); err != nil {
+			return nil, err
+		}
+		// The failure that starts a delay says so at once.
+		if wait, err := s.throttled(ctx, k, now); err != nil || wait > 0 {
+			if err != nil {
+				return nil, err
+			}
+			return nil, &ThrottledError{RetryAfter: wait}
+		}
+		return nil, ErrInvalidLogin
+	}
+	if err := s.Store.ClearThrottle(ctx, k.account); err != nil {
+		return nil, err
+	}
+	if err := s.Store.ClearThrottle(ctx, k.pair); err != nil {
+		return nil, err
+	}
 	if now.Before(st.LockedUntil) {
 		return nil, ErrLocked
 	}
-	ok, err := CheckPassword(st.PasswordHash, password)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, s.fail(ctx, st, now, ErrInvalidLogin)
-	}
 	if st.NeedsSecondFactor() {
-		// The failures are forgiven only when the second factor is right
-		// too; otherwise the right password would reset the count between
-		// guesses of the code.
+		// The second-factor failures are forgiven only when the second
+		// factor is right too.
 		return st, nil
 	}
 	return s.succeed(ctx, st, now)

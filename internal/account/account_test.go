@@ -36,7 +36,7 @@ type clock struct{ t time.Time }
 
 func (c *clock) Now() time.Time { return c.t }
 
-func TestLockoutAfterRepeatedFailures(t *testing.T) {
+func TestThrottleAfterRepeatedFailures(t *testing.T) {
 	ctx := context.Background()
 	db := testenv.SQLite(t)
 	clk := &clock{t: time.Now()}
@@ -44,23 +44,25 @@ func TestLockoutAfterRepeatedFailures(t *testing.T) {
 	if _, err := svc.Create(ctx, "a@example.org", "A", account.SystemAdmin, "a long enough password"); err != nil {
 		t.Fatal(err)
 	}
-	for i := 1; i < account.MaxFailures; i++ {
-		if _, err := svc.Authenticate(ctx, "a@example.org", "wrong"); !errors.Is(err, account.ErrInvalidLogin) {
-			t.Fatalf("failure %d: %v", i, err)
+	for _, email := range []string{"a@example.org", "nobody@example.org"} {
+		for i := 1; i < account.AccountFreeFailures; i++ {
+			if _, err := svc.SignIn(ctx, email, "wrong", "10.0.0.1"); !errors.Is(err, account.ErrInvalidLogin) {
+				t.Fatalf("%s failure %d: %v", email, i, err)
+			}
+		}
+		if _, err := svc.SignIn(ctx, email, "wrong", "10.0.0.1"); !errors.Is(err, account.ErrLocked) {
+			t.Fatalf("%s failure %d: %v, want throttled", email, account.AccountFreeFailures, err)
 		}
 	}
-	if _, err := svc.Authenticate(ctx, "a@example.org", "wrong"); !errors.Is(err, account.ErrLocked) {
-		t.Fatalf("5th failure: %v, want locked", err)
+	if _, err := svc.SignIn(ctx, "a@example.org", "a long enough password", "10.0.0.1"); !errors.Is(err, account.ErrLocked) {
+		t.Fatalf("right password from the failing client: %v", err)
 	}
-	if _, err := svc.Authenticate(ctx, "a@example.org", "a long enough password"); !errors.Is(err, account.ErrLocked) {
-		t.Fatalf("right password during lock: %v", err)
+	if _, err := svc.SignIn(ctx, "A@Example.org", "a long enough password", "10.0.0.2"); err != nil {
+		t.Fatalf("right password from another client: %v", err)
 	}
-	clk.t = clk.t.Add(account.LockDuration + time.Second)
-	if _, err := svc.Authenticate(ctx, "A@Example.org", "a long enough password"); err != nil {
-		t.Fatalf("after the lock: %v", err)
-	}
-	if _, err := svc.Authenticate(ctx, "nobody@example.org", "x"); !errors.Is(err, account.ErrInvalidLogin) {
-		t.Fatalf("unknown email: %v", err)
+	clk.t = clk.t.Add(account.ThrottleMax + time.Second)
+	if _, err := svc.SignIn(ctx, "a@example.org", "a long enough password", "10.0.0.1"); err != nil {
+		t.Fatalf("after the delay: %v", err)
 	}
 }
 

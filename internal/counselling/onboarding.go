@@ -51,9 +51,10 @@ type AccessRequest struct {
 
 // RequestStore keeps access requests.
 type RequestStore interface {
-	CreateAccessRequest(ctx context.Context, r *AccessRequest, tokenHash string, expires time.Time) error
-	// CountAccessRequests counts the requests for email made since.
-	CountAccessRequests(ctx context.Context, email string, since time.Time) (int, error)
+	// CreateAccessRequest stores r unless max requests for its address
+	// (lower-cased) were made since: then ErrTooManyRequests. Counting and
+	// inserting are one atomic step, also across instances (issue 16).
+	CreateAccessRequest(ctx context.Context, r *AccessRequest, tokenHash string, expires time.Time, since time.Time, max int) error
 	// ConfirmAccessRequest confirms the unconfirmed request of the token,
 	// once; ErrNotFound for an unknown, used or expired token.
 	ConfirmAccessRequest(ctx context.Context, tokenHash string, now time.Time) (*AccessRequest, error)
@@ -107,21 +108,22 @@ func (o *Onboarding) Request(ctx context.Context, r *AccessRequest) (string, err
 	}
 	// The form sends a mail to whatever address is typed: a few a day per
 	// address, so it cannot be used to flood somebody's mailbox.
-	n, err := o.Store.CountAccessRequests(ctx, strings.ToLower(r.Email), o.Now().Add(-ConfirmLifetime))
-	if err != nil {
-		return "", err
-	}
-	if n >= MaxRequestsPerAddress {
-		return "", &ValidationError{[]FieldError{{Field: "zugang-email", Key: "counselling.request.error.too_many"}}}
-	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
 	}
 	token := base64.RawURLEncoding.EncodeToString(b)
 	r.ID, r.Status, r.CreatedAt = newID(), RequestUnconfirmed, o.Now()
-	return token, o.Store.CreateAccessRequest(ctx, r, tokenHash(token), r.CreatedAt.Add(ConfirmLifetime))
+	err := o.Store.CreateAccessRequest(ctx, r, tokenHash(token), r.CreatedAt.Add(ConfirmLifetime), r.CreatedAt.Add(-ConfirmLifetime), MaxRequestsPerAddress)
+	if errors.Is(err, ErrTooManyRequests) {
+		return "", &ValidationError{[]FieldError{{Field: "zugang-email", Key: "counselling.request.error.too_many"}}}
+	}
+	return token, err
 }
+
+// ErrTooManyRequests: the address had MaxRequestsPerAddress requests
+// within ConfirmLifetime.
+var ErrTooManyRequests = errors.New("counselling: too many access requests for this address")
 
 func tokenHash(t string) string {
 	h := sha256.Sum256([]byte(t))

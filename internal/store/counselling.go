@@ -283,12 +283,31 @@ func (db *DB) CountCentres(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// CreateAccessRequest implements counselling.RequestStore.
-func (db *DB) CreateAccessRequest(ctx context.Context, r *counselling.AccessRequest, tokenHash string, expires time.Time) error {
-	_, err := db.Exec(ctx, db, `INSERT INTO access_requests (id, centre_name, traeger, contact_name, email, phone, message, token_hash,
+// CreateAccessRequest implements counselling.RequestStore. The upsert of
+// the address's row in access_request_limits comes first: it takes that
+// row's lock in PostgreSQL (a second transaction for the same address waits
+// until the first commits, then counts its row) and SQLite runs one
+// writing transaction at a time (_txlock=immediate), so count and insert
+// are one step on every instance.
+func (db *DB) CreateAccessRequest(ctx context.Context, r *counselling.AccessRequest, tokenHash string, expires, since time.Time, max int) error {
+	email := strings.ToLower(r.Email)
+	return db.InTx(ctx, func(tx *sql.Tx) error {
+		if _, err := db.Exec(ctx, tx, `INSERT INTO access_request_limits (email, touched_at) VALUES (?, ?)
+			ON CONFLICT (email) DO UPDATE SET touched_at = excluded.touched_at`, email, Millis(r.CreatedAt)); err != nil {
+			return err
+		}
+		var n int
+		if err := db.QueryRow(ctx, tx, `SELECT COUNT(*) FROM access_requests WHERE LOWER(email) = ? AND created_at >= ?`, email, Millis(since)).Scan(&n); err != nil {
+			return err
+		}
+		if n >= max {
+			return counselling.ErrTooManyRequests
+		}
+		_, err := db.Exec(ctx, tx, `INSERT INTO access_requests (id, centre_name, traeger, contact_name, email, phone, message, token_hash,
 		token_expires, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.CentreName, r.Traeger, r.ContactName, r.Email, r.Phone, r.Message, tokenHash, Millis(expires), r.Status, Millis(r.CreatedAt))
-	return err
+			r.ID, r.CentreName, r.Traeger, r.ContactName, r.Email, r.Phone, r.Message, tokenHash, Millis(expires), r.Status, Millis(r.CreatedAt))
+		return err
+	})
 }
 
 const requestColumns = `id, centre_name, traeger, contact_name, email, phone, message, status, created_at, verified_at, decided_at, decided_by, org_id`
@@ -362,11 +381,4 @@ func (db *DB) DecideAccessRequest(ctx context.Context, id, status, by, orgID str
 		return counselling.ErrNotConfirmed
 	}
 	return nil
-}
-
-// CountAccessRequests implements counselling.RequestStore.
-func (db *DB) CountAccessRequests(ctx context.Context, email string, since time.Time) (int, error) {
-	var n int
-	err := db.QueryRow(ctx, db, `SELECT COUNT(*) FROM access_requests WHERE LOWER(email) = ? AND created_at >= ?`, email, Millis(since)).Scan(&n)
-	return n, err
 }

@@ -189,20 +189,41 @@ func (h *Handler) teamInvite(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case errors.Is(err, account.ErrForbidden):
 		return web.ErrForbidden
-	case errors.Is(err, account.ErrExists):
+	case errors.Is(err, account.ErrExists) && h.inTeam(r, st, orgID, r.PostForm.Get("email")):
 		return h.teamPage(w, r, http.StatusUnprocessableEntity, []web.FieldMessage{{Field: "team-email", Message: v.T("staff.team.error.exists")}}, nil)
+	case errors.Is(err, account.ErrExists):
+		// An account in another organisation: answer as for a new
+		// address, without a mail (issue 16: do not reveal it).
+		h.site.Log.Info("staff invitation for an address elsewhere", "request_id", web.RequestID(r), "staff_id", st.ID, "organisation", orgID)
 	case errors.Is(err, account.ErrInvalid):
 		return h.teamPage(w, r, http.StatusUnprocessableEntity, []web.FieldMessage{{Field: "team-email", Message: v.T("staff.team.error.invalid")}}, nil)
 	case err != nil:
 		return err
 	}
-	h.site.Log.Info("staff invited", "request_id", web.RequestID(r), "staff_id", st.ID, "organisation", orgID)
+	if err == nil {
+		h.site.Log.Info("staff invited", "request_id", web.RequestID(r), "staff_id", st.ID, "organisation", orgID)
+	}
 	target := "/" + web.Lang(r).Code + "/intern/team?ok=invited"
 	if st.Role == account.SystemAdmin {
 		target += "&organisation=" + orgID
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
+}
+
+// inTeam reports whether email belongs to the organisation's team.
+func (h *Handler) inTeam(r *http.Request, actor *account.Staff, orgID, email string) bool {
+	team, err := h.Accounts.Team(r.Context(), actor, orgID)
+	if err != nil {
+		return false
+	}
+	email = account.NormalizeEmail(email)
+	for _, m := range team {
+		if m.Email == email {
+			return true
+		}
+	}
+	return false
 }
 
 // teamOrg is the organisation a team page is about: the staff member's

@@ -2,8 +2,11 @@ package backoffice
 
 import (
 	"errors"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
@@ -47,7 +50,8 @@ func (h *Handler) staffSignIn(w http.ResponseWriter, r *http.Request) error {
 	if len(v.Errors) > 0 {
 		return h.pages.Render(w, r, http.StatusUnprocessableEntity, "staff_signin", v)
 	}
-	st, err := h.Accounts.Authenticate(r.Context(), email, password)
+	st, err := h.Accounts.SignIn(r.Context(), email, password, clientAddr(r))
+	var throttled *account.ThrottledError
 	switch {
 	case errors.Is(err, account.ErrInvalidLogin):
 		h.site.Log.Warn("staff sign-in refused", "request_id", web.RequestID(r), "reason", "invalid credentials")
@@ -55,7 +59,12 @@ func (h *Handler) staffSignIn(w http.ResponseWriter, r *http.Request) error {
 		return h.pages.Render(w, r, http.StatusUnauthorized, "staff_signin", v)
 	case errors.Is(err, account.ErrLocked):
 		h.site.Log.Warn("staff sign-in refused", "request_id", web.RequestID(r), "reason", "locked")
-		v.Errors = append(v.Errors, web.FieldMessage{Field: "email", Message: v.N("staff.signin.error.locked", int(account.LockDuration.Minutes()))})
+		minutes := int(account.LockDuration.Minutes())
+		if errors.As(err, &throttled) {
+			minutes = int((throttled.RetryAfter + time.Minute - 1) / time.Minute)
+			w.Header().Set("Retry-After", strconv.Itoa(int((throttled.RetryAfter+time.Second-1)/time.Second)))
+		}
+		v.Errors = append(v.Errors, web.FieldMessage{Field: "email", Message: v.N("staff.signin.error.locked", minutes)})
 		return h.pages.Render(w, r, http.StatusTooManyRequests, "staff_signin", v)
 	case err != nil:
 		return err
@@ -100,4 +109,23 @@ func (h *Handler) staffHome(w http.ResponseWriter, r *http.Request) error {
 	v.Data = map[string]any{"Rules": retention.Rules, "Runs": runs, "MailCatcher": h.MailCatcher, "SecondFactor": sf,
 		"Centres": a.CanEditCentres(), "Requests": a.Role == counselling.RoleSystemAdmin}
 	return h.pages.Render(w, r, http.StatusOK, "staff_home", v)
+}
+
+// clientAddr is the client's address for sign-in throttling: the peer's,
+// or, when the peer is a proxy on this host (loopback), the last address
+// in X-Forwarded-For (the one that proxy saw).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if last := strings.TrimSpace(parts[len(parts)-1]); last != "" {
+				return last
+			}
+		}
+	}
+	return host
 }

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sozialplattform/sozialplattform/internal/account"
+	"github.com/sozialplattform/sozialplattform/internal/counselling"
+	"github.com/sozialplattform/sozialplattform/internal/testenv"
+)
+
+// postPasswordFrom signs in as if from client (X-Forwarded-For from the
+// loopback proxy).
+func postPasswordFrom(t *testing.T, b *browser, client, email, password string) page {
+	t.Helper()
+	token := b.get("/de/intern/anmelden").csrf(t)
+	form := url.Values{"email": {email}, "password": {password}, "csrf_token": {token}}
+	req, _ := http.NewRequest("POST", b.base+"/de/intern/anmelden", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.base)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("X-Forwarded-For", client)
+	return b.do(req)
+}
+
+// Issue 16, item 4: wrong passwords give the same answers for a known and
+// an unknown address, and a throttled account still opens for its owner
+// from a client address that has not failed.
+func TestStaffSignInNoEnumerationNoLockout(t *testing.T) {
+	in := start(t, testConfig(t))
+	createStaff(t, in, "berta@example.org", account.Counsellor)
+	statuses := func(email, client string) []int {
+		b := newBrowser(t, in.base)
+		var out []int
+		for range 7 {
+			out = append(out, postPasswordFrom(t, b, client, email, "wrong password!").status)
+		}
+		return out
+	}
+	known := statuses("berta@example.org", "203.0.113.1")
+	unknown := statuses("nobody@example.org", "203.0.113.2")
+	if fmtInts(known) != fmtInts(unknown) {
+		t.Fatalf("known %v, unknown %v: the answers differ", known, unknown)
+	}
+	if known[0] != 401 || known[len(known)-1] != 429 {
+		t.Fatalf("known %v: want 401 first, throttled (429) at the end", known)
+	}
+	// The attacker's client stays throttled ...
+	if p := postPasswordFrom(t, newBrowser(t, in.base), "203.0.113.1", "berta@example.org", "a really long password"); p.status != 429 {
+		t.Fatalf("right password from the failing client: %d", p.status)
+	}
+	// ... the owner from another address signs in.
+	if p := postPasswordFrom(t, newBrowser(t, in.base), "198.51.100.7", "berta@example.org", "a really long password"); p.status != 303 {
+		t.Fatalf("owner from a clean client: %d", p.status)
+	}
+}
+
+func fmtInts(v []int) string {
+	var s []string
+	for _, i := range v {
+		s = append(s, http.StatusText(i))
+	}
+	return strings.Join(s, ",")
+}
+
+// Issue 16: the invitation form does not tell that an address has an
+// account in another organisation.
+func TestInviteDoesNotRevealOtherOrganisations(t *testing.T) {
+	in := start(t, testConfig(t))
+	twoOrganisations(t, in)
+	signInOrgStaff(t, in, "admin-b@example.org", account.OrgAdmin, "org-b")
+	admin := signInOrgStaff(t, in, "admin-a@example.org", account.OrgAdmin, "org-a")
+	team := admin.get("/de/intern/team")
+	p := admin.post("/de/intern/team", url.Values{"csrf_token": {team.csrf(t)}, "name": {"Bea"}, "email": {"admin-b@example.org"}, "rolle": {"berater"}})
+	if p.status != 303 {
+		t.Fatalf("address of another organisation: %d, want the answer for a new address (303)", p.status)
+	}
+}
+
+// Issue 16, item 7: parallel access requests for one address (on SQLite;
+// on PostgreSQL spread over two instances) make no more requests and mails
+// than the limit.
+func TestAccessRequestLimitParallelHTTP(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		in := start(t, testConfig(t))
+		parallelAccessRequests(t, in, in)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		u := testenv.PostgresSchemaURL(t)
+		cfgA, cfgB := testConfig(t), testConfig(t)
+		cfgA.DatabaseURL, cfgB.DatabaseURL = u, u
+		parallelAccessRequests(t, start(t, cfgA), start(t, cfgB))
+	})
+}
+
+func parallelAccessRequests(t *testing.T, a, b *instance) {
+	const n = 12
+	type prepared struct {
+		b    *browser
+		form url.Values
+	}
+	var ps []prepared
+	for i := range n {
+		in := a
+		if i%2 == 1 {
+			in = b
+		}
+		br := newBrowser(t, in.base)
+		token := br.get("/de/beratung/fuer-beratungsstellen").csrf(t)
+		ps = append(ps, prepared{br, url.Values{"csrf_token": {token}, "stelle": {"X"}, "traeger": {"Y"}, "name": {"Z"}, "email": {"opfer@example.org"}}})
+	}
+	start := make(chan struct{})
+	statuses := make([]int, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("POST", p.b.base+"/de/beratung/fuer-beratungsstellen", strings.NewReader(p.form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", p.b.base)
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			<-start
+			resp, err := p.b.c.Do(req)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		}()
+	}
+	close(start)
+	wg.Wait()
+	ok := 0
+	for i, st := range statuses {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		switch st {
+		case 200:
+			ok++
+		case 422:
+		default:
+			t.Fatalf("statuses %v", statuses)
+		}
+	}
+	mails := 0
+	for _, in := range []*instance{a, b} {
+		if _, err := in.Queue.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	caught, err := a.DB.ListCaughtMail(context.Background(), 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range caught {
+		if strings.Contains(m.Recipients, "opfer@example.org") {
+			mails++
+		}
+	}
+	if ok != counselling.MaxRequestsPerAddress || mails != counselling.MaxRequestsPerAddress {
+		t.Fatalf("statuses %v, %d mails; want %d accepted and mailed", statuses, mails, counselling.MaxRequestsPerAddress)
+	}
+}
