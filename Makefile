@@ -7,7 +7,9 @@ STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(HOME)/go/bin
 ADDR      ?= localhost:8080
 DATA      ?= data
 
-.PHONY: run test check fmt-check vet staticcheck unit bench loadtest fuzz assets geodata tools
+.PHONY: run test check fmt-check vet staticcheck unit bench loadtest fuzz fuzz-ci assets geodata tools
+
+FUZZTIME ?= 20s
 
 run:
 	$(GO) run ./cmd/sozialplattform serve --addr $(ADDR) --data $(DATA)
@@ -16,7 +18,12 @@ run:
 # when CI=1 or SOZ_REQUIRE_ALL=1 is set.
 SKIP_LOG := $(CURDIR)/.skipped-tests.log
 
-test: check unit
+test: check unit fuzz-ci
+
+# Every fuzzer also runs in CI, a few seconds each (issue 16): new inputs,
+# not only the seeds that every `go test` replays.
+fuzz-ci:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 check: fmt-check vet staticcheck
 
@@ -50,27 +57,28 @@ loadtest:
 
 # Each parser of outside input, 20 s each (seeds also run in every `go test`).
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzNegotiate -fuzztime 20s ./internal/i18n/
-	$(GO) test -run '^$$' -fuzz FuzzParsePage -fuzztime 20s ./content/
-	$(GO) test -run '^$$' -fuzz FuzzSafeReturn -fuzztime 20s ./internal/web/
-	$(GO) test -run '^$$' -fuzz FuzzNegotiateEncoding -fuzztime 20s ./internal/web/
-	$(GO) test -run '^$$' -fuzz FuzzParseService -fuzztime 20s ./content/
-	$(GO) test -run '^$$' -fuzz FuzzLookup -fuzztime 20s ./internal/geo/
-	$(GO) test -run '^$$' -fuzz FuzzParseGV100AD -fuzztime 20s ./internal/geo/
-	$(GO) test -run '^$$' -fuzz FuzzSearch -fuzztime 20s ./internal/search/
-	$(GO) test -run '^$$' -fuzz FuzzExpr -fuzztime 20s ./internal/form/
-	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 20s ./internal/form/
-	$(GO) test -run '^$$' -fuzz FuzzAddTexts -fuzztime 20s ./internal/form/
-	$(GO) test -run '^$$' -fuzz FuzzKinds -fuzztime 20s ./internal/form/
-	$(GO) test -run '^$$' -fuzz FuzzRenderHTML -fuzztime 20s ./internal/form/
-	$(GO) test -run '^$$' -fuzz FuzzRender -fuzztime 20s ./internal/pdf/
-	$(GO) test -run '^$$' -fuzz FuzzText -fuzztime 20s ./internal/pdf/
-	$(GO) test -run '^$$' -fuzz FuzzSniff -fuzztime 20s ./internal/upload/
-	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime 20s ./internal/upload/
-	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 20s ./internal/application/
-	$(GO) test -run '^$$' -fuzz FuzzEncode -fuzztime 20s ./internal/xsozial/
-	$(GO) test -run '^$$' -fuzz FuzzCentreText -fuzztime 20s ./internal/counselling/
-	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 20s ./internal/csvio/
+	$(GO) test -run '^$$' -fuzz FuzzNegotiate -fuzztime $(FUZZTIME) ./internal/i18n/
+	$(GO) test -run '^$$' -fuzz FuzzParsePage -fuzztime $(FUZZTIME) ./content/
+	$(GO) test -run '^$$' -fuzz FuzzSafeReturn -fuzztime $(FUZZTIME) ./internal/web/
+	$(GO) test -run '^$$' -fuzz FuzzNegotiateEncoding -fuzztime $(FUZZTIME) ./internal/web/
+	$(GO) test -run '^$$' -fuzz FuzzParseService -fuzztime $(FUZZTIME) ./content/
+	$(GO) test -run '^$$' -fuzz FuzzLookup -fuzztime $(FUZZTIME) ./internal/geo/
+	$(GO) test -run '^$$' -fuzz FuzzParseGV100AD -fuzztime $(FUZZTIME) ./internal/geo/
+	$(GO) test -run '^$$' -fuzz FuzzSearch -fuzztime $(FUZZTIME) ./internal/search/
+	$(GO) test -run '^$$' -fuzz FuzzExpr -fuzztime $(FUZZTIME) ./internal/form/
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./internal/form/
+	$(GO) test -run '^$$' -fuzz FuzzAddTexts -fuzztime $(FUZZTIME) ./internal/form/
+	$(GO) test -run '^$$' -fuzz FuzzKinds -fuzztime $(FUZZTIME) ./internal/form/
+	$(GO) test -run '^$$' -fuzz FuzzRenderHTML -fuzztime $(FUZZTIME) ./internal/form/
+	$(GO) test -run '^$$' -fuzz FuzzRender -fuzztime $(FUZZTIME) ./internal/pdf/
+	$(GO) test -run '^$$' -fuzz FuzzText -fuzztime $(FUZZTIME) ./internal/pdf/
+	$(GO) test -run '^$$' -fuzz FuzzSniff -fuzztime $(FUZZTIME) ./internal/upload/
+	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime $(FUZZTIME) ./internal/upload/
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./internal/application/
+	$(GO) test -run '^$$' -fuzz FuzzEncode -fuzztime $(FUZZTIME) ./internal/xsozial/
+	$(GO) test -run '^$$' -fuzz FuzzCentreText -fuzztime $(FUZZTIME) ./internal/counselling/
+	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME) ./internal/csvio/
+	$(GO) test -run '^$$' -fuzz FuzzWriterRoundTrip -fuzztime $(FUZZTIME) ./internal/csvio/
 
 assets:
 	bash scripts/build-assets.sh
