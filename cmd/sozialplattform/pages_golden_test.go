@@ -49,6 +49,8 @@ var goldenVolatile = []struct {
 	{regexp.MustCompile(`\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}( UTC)?`), "DATE"},
 	{regexp.MustCompile(`(?s)<p class="kern-body kern-body--large open-state[^>]*>.*?</p>`), "OPEN-STATE"},
 	{regexp.MustCompile(` class="[^"]*today[^"]*"| aria-current="date"`), ""},
+	// "(heute)" beside the day of the week: it moves at midnight in Berlin.
+	{regexp.MustCompile(` <span class="kern-body kern-body--small">\([^)<]*\)</span></dt>`), "</dt>"},
 	{regexp.MustCompile(`(</ul>\n<p class="kern-body kern-body--small">)[^<]*(</p>)`), "${1}REFERENCE${2}"},
 }
 
