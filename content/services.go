@@ -370,29 +370,15 @@ var formsFS embed.FS
 
 // FormTexts returns the translations of the application definitions
 // (content/antraege/texte/<definition>.<lang>.yaml) by file name.
-func FormTexts() (map[string][]byte, error) {
-	entries, err := fs.ReadDir(formsFS, "antraege/texte")
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][]byte{}
-	for _, e := range entries {
-		if e.IsDir() || path.Ext(e.Name()) != ".yaml" {
-			continue
-		}
-		b, err := fs.ReadFile(formsFS, "antraege/texte/"+e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out[e.Name()] = b
-	}
-	return out, nil
-}
+func FormTexts() (map[string][]byte, error) { return yamlFiles("antraege/texte") }
 
 // FormFiles returns the application definitions (content/antraege/*.yaml)
 // by file name; the form engine loads them.
-func FormFiles() (map[string][]byte, error) {
-	entries, err := fs.ReadDir(formsFS, "antraege")
+func FormFiles() (map[string][]byte, error) { return yamlFiles("antraege") }
+
+// yamlFiles reads the .yaml files of one embedded folder by file name.
+func yamlFiles(dir string) (map[string][]byte, error) {
+	entries, err := fs.ReadDir(formsFS, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -401,7 +387,7 @@ func FormFiles() (map[string][]byte, error) {
 		if e.IsDir() || path.Ext(e.Name()) != ".yaml" {
 			continue
 		}
-		b, err := fs.ReadFile(formsFS, "antraege/"+e.Name())
+		b, err := fs.ReadFile(formsFS, dir+"/"+e.Name())
 		if err != nil {
 			return nil, err
 		}
