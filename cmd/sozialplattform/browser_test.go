@@ -296,8 +296,14 @@ func TestLanguageMenuWorksByKeyboard(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.KeyEvent("\t"), chromedp.KeyEvent("\t"), chromedp.KeyEvent("\r")); err != nil {
 		t.Fatal(err)
 	}
-	lang, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`))
-	if err != nil || lang != "en" {
+	// Enter starts a navigation; read the language of the page it lands on,
+	// not of the one being left (CI once read a document between the two).
+	// WaitReady follows the frame to its new document, where Poll fails with
+	// the old document's execution context.
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if err := chromedp.Do(wctx, chromedp.WaitReady(`html[lang="en"]`)); err != nil {
+		lang, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement ? document.documentElement.lang : ""`))
 		t.Fatalf("after choosing the third language the page is %q (%v), want en", lang, err)
 	}
 }
