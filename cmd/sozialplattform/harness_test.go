@@ -88,6 +88,9 @@ type browser struct {
 	c    *http.Client
 	base string
 	lang string // Accept-Language
+	// forwardedFor plays a load balancer on this machine that names the
+	// client in X-Forwarded-For ("": none).
+	forwardedFor string
 }
 
 func newBrowser(t testing.TB, base string) *browser {
@@ -108,6 +111,9 @@ func (b *browser) do(req *http.Request) page {
 	b.t.Helper()
 	if b.lang != "" {
 		req.Header.Set("Accept-Language", b.lang)
+	}
+	if b.forwardedFor != "" {
+		req.Header.Set("X-Forwarded-For", b.forwardedFor)
 	}
 	resp, err := b.c.Do(req)
 	if err != nil {

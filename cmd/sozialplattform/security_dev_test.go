@@ -29,6 +29,16 @@ func TestDevPagesOnlyForThisMachine(t *testing.T) {
 				t.Errorf("%s: Cache-Control %q", path, w.Header().Get("Cache-Control"))
 			}
 		}
+		// Behind a proxy on this machine every peer is loopback: the client
+		// the proxy names decides.
+		r := httptest.NewRequest("GET", path, nil)
+		r.RemoteAddr = "127.0.0.1:40000"
+		r.Header.Set("X-Forwarded-For", "127.0.0.1, 203.0.113.7")
+		w := httptest.NewRecorder()
+		http.Handler(in.Web).ServeHTTP(w, r)
+		if w.Code != 404 {
+			t.Errorf("%s for 203.0.113.7 through a proxy on this machine: %d, want 404", path, w.Code)
+		}
 	}
 }
 

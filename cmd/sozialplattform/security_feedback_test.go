@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -132,5 +133,35 @@ func TestFeedbackExportSystemAdminsOnly(t *testing.T) {
 	signInStaff(t, in, b, "de")
 	if p := b.get("/de/intern/feedback.csv"); p.status != 200 || !strings.Contains(p.body, "created_at") {
 		t.Errorf("system admin: %d", p.status)
+	}
+}
+
+// TestLimitsCountClientsBehindALoadBalancer: behind a load balancer every
+// request comes from the balancer's address; the limits count the client
+// it names in X-Forwarded-For, so one person at the limit does not stop
+// the next (before, all visitors shared one count and one could lock the
+// rest out), and a client that writes its own X-Forwarded-For is still
+// counted under the address the balancer saw.
+func TestLimitsCountClientsBehindALoadBalancer(t *testing.T) {
+	in := start(t, testConfig(t))
+	report := func(b *browser) int {
+		token := b.get("/de/barrierefreiheit").csrf(t)
+		return b.post("/de/barrierefreiheit", url.Values{"description": {"Kontrast zu schwach"}, "page": {"/de/hilfe"}, "csrf_token": {token}}).status
+	}
+	first := newBrowser(t, in.base)
+	for i := range feedback.MaxReportsPerClient {
+		// A client varying its own header: the balancer appends what it saw.
+		first.forwardedFor = fmt.Sprintf("198.51.100.%d, 203.0.113.7", i)
+		if s := report(first); s != 303 {
+			t.Fatalf("report %d: %d", i+1, s)
+		}
+	}
+	if s := report(first); s != 429 {
+		t.Fatalf("report beyond the client limit: %d", s)
+	}
+	next := newBrowser(t, in.base)
+	next.forwardedFor = "203.0.113.8"
+	if s := report(next); s != 303 {
+		t.Errorf("the next client behind the same balancer: %d, want 303", s)
 	}
 }

@@ -64,7 +64,7 @@ func (m *Main) wireWeb(p webParts) error {
 		OfficeStore: m.DB, OfficeEditor: &office.Editor{Store: m.DB, Now: m.DB.Now},
 		Deliveries: m.DB, Catalogue: p.catalogue}
 	site := &web.Site{
-		Config: web.Config{Production: cfg.Production(), MetricsToken: cfg.MetricsToken, CSRFKey: p.csrfKey},
+		Config: web.Config{Production: cfg.Production(), MetricsToken: cfg.MetricsToken, CSRFKey: p.csrfKey, TrustedProxies: cfg.Proxies},
 		Log:    m.Log, Catalog: p.catalog, Ready: m.ready, Now: m.DB.Now, Registry: p.registry,
 		Sessions: &session.Manager{Store: m.DB, Now: m.DB.Now, Secure: cfg.Production()},
 		StaffOf:  back.LoadStaff, CitizenOf: citizen.FromSession,

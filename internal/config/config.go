@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -33,6 +34,13 @@ type Config struct {
 
 	MetricsToken string
 	LogLevel     string
+
+	// TrustedProxies are the load balancers in front of the instances
+	// (addresses or prefixes, comma-separated): their X-Forwarded-For
+	// names the client for rate limits and sign-in throttling. Proxies is
+	// the parsed list, filled in by Validate.
+	TrustedProxies string
+	Proxies        []netip.Prefix
 
 	// BundIDMetadata is the IdP metadata (file or URL); BundIDKeyFile the
 	// SP's key and certificate. TestIdP is auto, on or off.
@@ -119,6 +127,7 @@ func Flags(fs *flag.FlagSet) *Config {
 	fs.StringVar(&c.SMTPUser, "smtp-user", env("SOZ_SMTP_USER", ""), "SMTP user name (env SOZ_SMTP_USER)")
 	fs.StringVar(&c.SMTPFrom, "smtp-from", env("SOZ_SMTP_FROM", "Sozialplattform <noreply@sozialplattform.invalid>"), "sender address (env SOZ_SMTP_FROM)")
 	fs.StringVar(&c.SMTPTLS, "smtp-tls", env("SOZ_SMTP_TLS", "starttls"), "starttls, tls or none (env SOZ_SMTP_TLS)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("SOZ_TRUSTED_PROXIES", ""), "load balancers whose X-Forwarded-For names the client, addresses or prefixes, comma-separated, e.g. 10.0.0.0/8; loopback is always trusted (env SOZ_TRUSTED_PROXIES)")
 	fs.StringVar(&c.LogLevel, "log-level", env("SOZ_LOG_LEVEL", "info"), "debug, info, warn or error (env SOZ_LOG_LEVEL)")
 	fs.StringVar(&c.BundIDMetadata, "bundid-idp-metadata", env("SOZ_BUNDID_IDP_METADATA", ""), "BundID IdP metadata: a file or an https URL; its signing certificate is pinned (env SOZ_BUNDID_IDP_METADATA)")
 	fs.StringVar(&c.BundIDKeyFile, "bundid-sp-key", env("SOZ_BUNDID_SP_KEY", ""), "PEM file with the service provider's private key and certificate (env SOZ_BUNDID_SP_KEY)")
@@ -175,6 +184,11 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("--smtp-tls must be starttls, tls or none, not %q", c.SMTPTLS))
 	}
+	proxies, err := parseProxies(c.TrustedProxies)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("--trusted-proxies: %w", err))
+	}
+	c.Proxies = proxies
 	errs = append(errs, c.validateTransports()...)
 	if c.Production() {
 		if !c.FITConnect() && !c.XTA() {
@@ -246,4 +260,31 @@ func (c *Config) validateTransports() []error {
 		}
 	}
 	return errs
+}
+
+// parseProxies reads "10.0.0.0/8, 192.0.2.7": prefixes, and single
+// addresses as prefixes of full length.
+func parseProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if strings.Contains(f, "/") {
+			p, err := netip.ParsePrefix(f)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an address or prefix", f)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		ip, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or prefix", f)
+		}
+		ip = ip.Unmap()
+		out = append(out, netip.PrefixFrom(ip, ip.BitLen()))
+	}
+	return out, nil
 }

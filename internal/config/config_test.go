@@ -47,3 +47,16 @@ func TestTransportSettings(t *testing.T) {
 		t.Errorf("postkorb alone: %v", err)
 	}
 }
+
+// TestTrustedProxies: addresses and prefixes are read, anything else is
+// refused with the flag's name.
+func TestTrustedProxies(t *testing.T) {
+	c := Config{Mode: "dev", Addr: "localhost:8080", SMTPTLS: "starttls", TrustedProxies: " 10.0.0.0/8, 192.0.2.7,2001:db8::/32 "}
+	if err := c.Validate(); err != nil || len(c.Proxies) != 3 || c.Proxies[1].String() != "192.0.2.7/32" {
+		t.Fatalf("%v %v", c.Proxies, err)
+	}
+	c.TrustedProxies = "10.0.0.0/8, lb.example.org"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--trusted-proxies") {
+		t.Fatalf("a host name: %v", err)
+	}
+}

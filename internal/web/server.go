@@ -18,6 +18,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -40,6 +41,9 @@ type Config struct {
 	Production   bool
 	MetricsToken string // if set, /metrics requires "Authorization: Bearer <token>"
 	CSRFKey      []byte
+	// TrustedProxies are the load balancers whose X-Forwarded-For names
+	// the client (ClientAddr); loopback is always trusted.
+	TrustedProxies []netip.Prefix
 }
 
 // Site is the shared part of the web layer: one per process, with the areas

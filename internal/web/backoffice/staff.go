@@ -2,7 +2,6 @@ package backoffice
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -50,7 +49,7 @@ func (h *Handler) staffSignIn(w http.ResponseWriter, r *http.Request) error {
 	if len(v.Errors) > 0 {
 		return h.pages.Render(w, r, http.StatusUnprocessableEntity, "staff_signin", v)
 	}
-	st, err := h.Accounts.SignIn(r.Context(), email, password, clientAddr(r))
+	st, err := h.Accounts.SignIn(r.Context(), email, password, h.site.ClientAddr(r))
 	var throttled *account.ThrottledError
 	switch {
 	case errors.Is(err, account.ErrInvalidLogin):
@@ -109,23 +108,4 @@ func (h *Handler) staffHome(w http.ResponseWriter, r *http.Request) error {
 	v.Data = map[string]any{"Rules": retention.Rules, "Runs": runs, "MailCatcher": h.MailCatcher, "SecondFactor": sf,
 		"Centres": a.CanEditCentres(), "Requests": a.Role == counselling.RoleSystemAdmin}
 	return h.pages.Render(w, r, http.StatusOK, "staff_home", v)
-}
-
-// clientAddr is the client's address for sign-in throttling: the peer's,
-// or, when the peer is a proxy on this host (loopback), the last address
-// in X-Forwarded-For (the one that proxy saw).
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			parts := strings.Split(xff[len(xff)-1], ",")
-			if last := strings.TrimSpace(parts[len(parts)-1]); last != "" {
-				return last
-			}
-		}
-	}
-	return host
 }

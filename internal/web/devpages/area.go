@@ -9,8 +9,8 @@ package devpages
 import (
 	"context"
 	"embed"
-	"net"
 	"net/http"
+	"net/netip"
 
 	"github.com/sozialplattform/sozialplattform/internal/mail"
 	"github.com/sozialplattform/sozialplattform/internal/web"
@@ -42,11 +42,11 @@ func (h *Handler) Routes(site *web.Site) error {
 	}
 	h.site, h.pages = site, pages
 
-	site.Page("GET /{lang}/dev/post", local(h.mailCatcher), web.NoStore)
-	site.Page("GET /{lang}/dev/post/{id}", local(h.caughtMail), web.NoStore)
-	site.Page("GET /{lang}/dev/stelle", local(h.devOfficeList), web.NoStore)
-	site.Page("GET /{lang}/dev/stelle/{dest}", local(h.devOfficeDestination), web.NoStore)
-	site.Page("GET /{lang}/dev/stelle/{dest}/{sub}/{part}", local(h.devOfficeFile), web.NoStore)
+	site.Page("GET /{lang}/dev/post", h.local(h.mailCatcher), web.NoStore)
+	site.Page("GET /{lang}/dev/post/{id}", h.local(h.caughtMail), web.NoStore)
+	site.Page("GET /{lang}/dev/stelle", h.local(h.devOfficeList), web.NoStore)
+	site.Page("GET /{lang}/dev/stelle/{dest}", h.local(h.devOfficeDestination), web.NoStore)
+	site.Page("GET /{lang}/dev/stelle/{dest}/{sub}/{part}", h.local(h.devOfficeFile), web.NoStore)
 	return nil
 }
 
@@ -56,12 +56,14 @@ func (h *Handler) Routes(site *web.Site) error {
 // then nobody else may read them. Others get "not found": the pages do
 // not exist for them. (Production never mounts the area: it has no mail
 // catcher, cmd decides.)
-func local(h func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request) error {
+func (h *Handler) local(next func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		// The client, not the peer: behind a proxy on this machine every
+		// peer is loopback, the client it names is not.
+		ip, err := netip.ParseAddr(h.site.ClientAddr(r))
+		if err != nil || !ip.IsLoopback() {
 			return web.ErrNotFound
 		}
-		return h(w, r)
+		return next(w, r)
 	}
 }

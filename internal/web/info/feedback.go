@@ -2,7 +2,6 @@ package info
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 
@@ -67,7 +66,7 @@ func (h *Handler) reportBarrier(w http.ResponseWriter, r *http.Request) error {
 	// The form sends mail: limited per contact address and per client
 	// address (counted in the database, shared by all instances). When a
 	// limit is reached the form comes back with everything typed kept.
-	if err := feedback.AllowBarrierReport(r.Context(), h.Store, b, clientAddr(r), h.site.Now()); errors.Is(err, feedback.ErrLimited) {
+	if err := feedback.AllowBarrierReport(r.Context(), h.Store, b, h.site.ClientAddr(r), h.site.Now()); errors.Is(err, feedback.ErrLimited) {
 		msg := web.FieldMessage{Field: "barrier-description", Message: h.site.Catalog.For(l).T("barrier.error.limited")}
 		return h.renderContent(w, r, "barrierefreiheit", http.StatusTooManyRequests, form, []web.FieldMessage{msg})
 	} else if err != nil {
@@ -93,14 +92,6 @@ func (h *Handler) reportBarrier(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, "/"+l.Code+"/barrierefreiheit/danke", http.StatusSeeOther)
 	return nil
-}
-
-// clientAddr is the network address the request came from (without port).
-func clientAddr(r *http.Request) string {
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
 }
 
 func (h *Handler) barrierThanks(w http.ResponseWriter, r *http.Request) error {
