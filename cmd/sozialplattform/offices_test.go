@@ -79,7 +79,11 @@ func TestAmbiguousPostcodeAsksWhichPlace(t *testing.T) {
 	p.mustContain(t, "Hallenberg", "Sozialamt Hochsauerlandkreis")
 	// Outside North Rhine-Westphalia there is no demo office.
 	p = b.get("/de/leistungen/hilfe-zum-lebensunterhalt?ort=59969+Bromskirchen")
-	p.mustContain(t, "Bromskirchen", "Keine zuständige Stelle gefunden", "Stellen des Kreises")
+	// Its key is exact (issue 15): no caveat that only the Kreis is known.
+	p.mustContain(t, "Bromskirchen", "Keine zuständige Stelle gefunden")
+	if strings.Contains(p.body, "Stellen des Kreises") {
+		t.Error("Bromskirchen: the page still says only the Kreis is known")
+	}
 	// City-states resolve to themselves.
 	p = b.get("/de/leistungen/hilfe-zum-lebensunterhalt?ort=Berlin")
 	p.mustContain(t, "Berlin", "Keine zuständige Stelle gefunden")
@@ -145,6 +149,38 @@ func TestPlacesAPI(t *testing.T) {
 	}
 	if status, _ := getJSON(t, in.base+"/api/v1/places?q=Bonn&limit=500", &struct{}{}); status != 400 {
 		t.Errorf("limit 500: %d", status)
+	}
+
+	// Issue 15: München by its postcode has its keys, "Mün" suggests it
+	// first, and the answer is compressed like every page.
+	var mu struct {
+		Places []struct {
+			Name, AGS, ARS, Type string
+			Official             string `json:"officialName"`
+			Population           int
+		} `json:"places"`
+	}
+	if status, body := getJSON(t, in.base+"/api/v1/places?q=80331", &mu); status != 200 || len(mu.Places) != 1 || mu.Places[0].ARS != "091620000000" ||
+		mu.Places[0].Official != "München, Landeshauptstadt" || mu.Places[0].Type != "Kreisfreie Stadt" || mu.Places[0].Population < 1_000_000 {
+		t.Errorf("80331: %d %s", status, body)
+	}
+	if status, body := getJSON(t, in.base+"/api/v1/places?q=M%C3%BCn&limit=8", &mu); status != 200 || len(mu.Places) == 0 || mu.Places[0].Name != "München" {
+		t.Errorf("Mün: %d %s", status, body)
+	}
+	req, _ := http.NewRequest("GET", in.base+"/api/v1/places?q=B&limit=50", nil)
+	req.Header.Set("Accept-Encoding", "br, gzip")
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Content-Encoding") != "br" {
+		t.Errorf("the places API answers uncompressed: %q", resp.Header.Get("Content-Encoding"))
+	}
+	p := newBrowser(t, in.base).get("/de/leistungen/hilfe-zum-lebensunterhalt?ort=80331")
+	p.mustContain(t, "München")
+	if strings.Contains(p.body, "Bitte wählen Sie Ihren Ort") || strings.Contains(p.body, "Stellen des Kreises") {
+		t.Error("80331: the office finder does not know München exactly")
 	}
 }
 

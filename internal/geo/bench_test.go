@@ -10,7 +10,8 @@ import (
 )
 
 var benchQueries = []string{"53840", "01945", "59969 Hallenberg", "Köln", "Koeln", "Stadt Köln", "Neustadt", "Trois",
-	"Mülheim an der Ruhr", "Rhein-Sieg-Kreis", "Atlantis", "5384", "10115", "Ber", "Landeshauptstadt Düsseldorf"}
+	"Mülheim an der Ruhr", "Rhein-Sieg-Kreis", "Atlantis", "5384", "10115", "Ber", "Landeshauptstadt Düsseldorf",
+	"B", "Mün", "Bad", "80331"}
 
 // BenchmarkLookup reports the mean and the 99th percentile of one look-up
 // over a mix of postcodes, names, prefixes and bad input, and a bare map
@@ -64,4 +65,25 @@ func BenchmarkDirectoryMemory(b *testing.B) {
 	}
 	runtime.KeepAlive(keep)
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MB-heap")
+}
+
+// BenchmarkLoad is the directory's share of the cold start.
+func BenchmarkLoad(b *testing.B) {
+	for b.Loop() {
+		if _, err := geo.Load(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPrefixB is the widest prefix a person types: its cost must not
+// grow with the thousands of names it matches.
+func BenchmarkPrefixB(b *testing.B) {
+	d, err := geo.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		_, _ = d.Lookup("B", 8)
+	}
 }

@@ -12,7 +12,10 @@ import (
 // ("Köln", "Koeln", "Koln" are equal), accents dropped, punctuation and
 // hyphens as single spaces.
 func Fold(s string) string {
-	s = norm.NFD.String(strings.ToLower(s))
+	s = strings.ToLower(s)
+	if !ascii(s) {
+		s = norm.NFD.String(s)
+	}
 	var b strings.Builder
 	space := false
 	var prev rune
@@ -66,4 +69,13 @@ func FoldStrict(s string) string {
 		space = true
 	}
 	return b.String()
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

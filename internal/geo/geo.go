@@ -19,27 +19,32 @@ import (
 	"sync/atomic"
 )
 
-//go:embed data/places.tsv.gz data/kreise.tsv.gz
+//go:embed data/*.tsv.gz data/*.tsv
 var dataFS embed.FS
 
-// Place is a municipality, or a place name the sources could not tie to one.
+// Place is a municipality, or a whole Kreis typed by its name.
 type Place struct {
-	Name string
-	// AGS is the 8-digit Amtlicher Gemeindeschlüssel, "" when unknown.
-	AGS string
-	// Kreis is the 5-digit key of the Kreis or kreisfreie Stadt, "" when unknown.
-	Kreis string
-	// KreisFromPostcode: the Kreis is known only because every municipality
-	// sharing the postcode lies in it; the municipality itself is not.
-	KreisFromPostcode bool
-	Lat, Lon          float64
-	HasCoord          bool
-	Population        int
-	Postcodes         []string
+	// Name is the name people use ("München", "Grafing b. München");
+	// Official the Gemeindeverzeichnis' form ("München, Landeshauptstadt").
+	Name, Official string
+	// AGS is the 8-digit Amtlicher Gemeindeschlüssel, ARS the 12-digit
+	// Amtlicher Regionalschlüssel (Land, RB, Kreis, Gemeindeverband,
+	// Gemeinde); both "" for a Kreis.
+	AGS, ARS string
+	// Type is the municipality's kind as the Gemeindeverzeichnis names it:
+	// Stadt, Markt, Gemeinde, Kreisfreie Stadt, Stadtkreis, Große
+	// Kreisstadt, Gemeindefreies Gebiet.
+	Type string
+	// Kreis is the 5-digit key of the Kreis or kreisfreie Stadt.
+	Kreis      string
+	Lat, Lon   float64
+	HasCoord   bool
+	Population int
+	Postcodes  []string
 	// IsKreis: the place stands for a whole Kreis, typed by its name.
 	IsKreis bool
 
-	folded string
+	rank int32 // position by population, largest first (the name index's order)
 }
 
 // Kreis is a Landkreis, Kreis or kreisfreie Stadt.
@@ -53,21 +58,21 @@ type Level string
 const (
 	// LevelMunicipality: the ARS names the municipality itself.
 	LevelMunicipality Level = "gemeinde"
-	// LevelKreis: only the Kreis is known; the ARS is the Kreis's.
+	// LevelKreis: a whole Kreis was typed; the ARS is the Kreis's.
 	LevelKreis Level = "kreis"
 	// LevelNone: nothing is known beyond the name.
 	LevelNone Level = ""
 )
 
 // Directory answers look-ups by postcode and name. It is read-only after
-// Load; the table of exact regional keys is swapped atomically.
+// Load; the table of regional keys from a GV100AD import is swapped
+// atomically.
 type Directory struct {
-	places  []*Place
-	byCode  map[string][]*Place
-	byName  map[string][]*Place // folded name -> places
-	names   []string            // folded names, sorted, for prefix search
-	kreise  map[string]Kreis
-	kreisBy map[string][]Kreis // folded short name -> Kreise
+	munis  []*Place
+	byAGS  map[string]*Place
+	byCode map[string][]*Place
+	names  nameIndex
+	kreise map[string]Kreis
 	// kreisPlaces stand for Kreise typed by name (not kreisfreie Städte,
 	// which are municipalities in the directory).
 	kreisPlaces map[string]*Place
@@ -77,84 +82,108 @@ type Directory struct {
 
 // Load reads the embedded directory.
 func Load() (*Directory, error) {
-	d := &Directory{byCode: map[string][]*Place{}, byName: map[string][]*Place{}, kreise: map[string]Kreis{}, kreisBy: map[string][]Kreis{}, kreisPlaces: map[string]*Place{}}
+	d := &Directory{byAGS: map[string]*Place{}, byCode: map[string][]*Place{}, kreise: map[string]Kreis{}, kreisPlaces: map[string]*Place{}, seats: map[string]*Place{}}
+	b := newIndexBuilder()
+	kreisPop := map[string]int{}
+	if err := readTSV("data/municipalities.tsv.gz", 9, func(f []string) error {
+		p := &Place{AGS: f[0], ARS: f[1], Type: f[2], Name: f[3], Official: f[4], Kreis: f[0][:5]}
+		if len(p.AGS) != 8 || len(p.ARS) != 12 || p.ARS[:5] != p.AGS[:5] {
+			return fmt.Errorf("keys %q %q", p.AGS, p.ARS)
+		}
+		var err error
+		if p.Population, err = strconv.Atoi(f[5]); err != nil {
+			return err
+		}
+		if f[6] != "" {
+			var err1, err2 error
+			p.Lat, err1 = strconv.ParseFloat(f[6], 64)
+			p.Lon, err2 = strconv.ParseFloat(f[7], 64)
+			if err1 != nil || err2 != nil {
+				return fmt.Errorf("bad coordinate %q %q", f[6], f[7])
+			}
+			p.HasCoord = true
+		}
+		p.Postcodes = strings.Split(f[8], ",")
+		d.munis = append(d.munis, p)
+		d.byAGS[p.AGS] = p
+		for _, c := range p.Postcodes {
+			d.byCode[c] = append(d.byCode[c], p)
+		}
+		kreisPop[p.Kreis] += p.Population
+		if cur := d.seats[p.Kreis]; cur == nil || p.Population > cur.Population {
+			d.seats[p.Kreis] = p
+		}
+		if p.Type != "Gemeindefreies Gebiet" { // found by postcode, not by name
+			b.addPrimary(p.Name, p)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
 	if err := readTSV("data/kreise.tsv.gz", 3, func(f []string) error {
 		k := Kreis{AGS: f[0], Type: f[1], Name: f[2]}
 		d.kreise[k.AGS] = k
 		if k.Type == "Kreisfreie Stadt" || k.Type == "Stadtkreis" {
 			return nil
 		}
-		p := &Place{Name: k.Name, Kreis: k.AGS, IsKreis: true}
-		p.folded = Fold(stripTitle(k.Name))
+		p := &Place{Name: k.Label(), Official: k.Name, Kreis: k.AGS, IsKreis: true, Population: kreisPop[k.AGS]}
 		d.kreisPlaces[k.AGS] = p
-		d.kreisBy[p.folded] = append(d.kreisBy[p.folded], k)
-		if full := Fold(k.Name); full != p.folded {
-			d.kreisBy[full] = append(d.kreisBy[full], k)
-		}
+		b.addPrimary(p.Name, p)
+		// The bare name ("Steinfurt", "München") finds the Kreis too, after
+		// a municipality of that name.
+		b.addAlias(stripTitle(k.Name), p)
 		return nil
 	}); err != nil {
 		return nil, err
 	}
-	if err := readTSV("data/places.tsv.gz", 8, func(f []string) error {
-		p := &Place{Name: f[0], AGS: f[1], Kreis: f[2], KreisFromPostcode: f[7] == "k"}
-		if f[3] != "" {
-			var err1, err2 error
-			p.Lat, err1 = strconv.ParseFloat(f[3], 64)
-			p.Lon, err2 = strconv.ParseFloat(f[4], 64)
-			if err1 != nil || err2 != nil {
-				return fmt.Errorf("bad coordinate %q %q", f[3], f[4])
+	aliases := func(name string) error {
+		return readTSV(name, 3, func(f []string) error {
+			p := d.byAGS[f[1]]
+			if p == nil {
+				return fmt.Errorf("no municipality %s for %q", f[1], f[0])
 			}
-			p.HasCoord = true
-		}
-		if f[5] != "" {
-			p.Population, _ = strconv.Atoi(f[5])
-		}
-		p.Postcodes = strings.Split(f[6], ",")
-		p.folded = Fold(shortName(p.Name))
-		d.places = append(d.places, p)
-		for _, c := range p.Postcodes {
-			d.byCode[c] = append(d.byCode[c], p)
-		}
-		for _, k := range nameKeys(p.Name) {
-			d.byName[k] = append(d.byName[k], p)
-		}
-		return nil
-	}); err != nil {
+			if strings.HasPrefix(f[2], "exonym") || f[2] == "abbreviation" {
+				b.addPrimary(f[0], p) // what people mean by it, like the name itself
+			} else {
+				b.addAlias(f[0], p)
+			}
+			return nil
+		})
+	}
+	if err := aliases("data/names.tsv.gz"); err != nil {
 		return nil, err
 	}
-	d.seats = map[string]*Place{}
-	for _, p := range d.places {
-		if p.AGS == "" {
-			continue
-		}
-		if cur := d.seats[p.Kreis]; cur == nil || p.Population > cur.Population {
-			d.seats[p.Kreis] = p
-		}
+	if err := aliases("data/alternate-names.tsv"); err != nil {
+		return nil, err
 	}
-	for k, ps := range d.byName {
-		sortPlaces(ps)
-		d.names = append(d.names, k)
-	}
-	sort.Strings(d.names)
 	for _, ps := range d.byCode {
-		sortPlaces(ps)
+		sort.SliceStable(ps, func(i, j int) bool { return byPopulation(ps[i], ps[j]) })
 	}
+	d.names = b.build()
 	empty := map[string]string{}
 	d.exact.Store(&empty)
 	return d, nil
 }
 
-// nameKeys: the full folded name and, where it differs, the name without a
-// bracketed or slashed addition, so "Halle" finds "Halle (Saale)".
-func nameKeys(name string) []string {
-	full := Fold(name)
-	short := Fold(shortName(name))
-	if short == full || short == "" {
-		return []string{full}
+// Label is how a Kreis is named on its own: "Kreis Steinfurt",
+// "Landkreis München", "Rhein-Sieg-Kreis", "Region Hannover".
+func (k Kreis) Label() string {
+	n := k.Name
+	if i := strings.Index(n, ", "); i > 0 {
+		n = n[:i]
 	}
-	return []string{full, short}
+	l := strings.ToLower(n)
+	if strings.Contains(l, "kreis") || strings.HasPrefix(l, "region") || strings.HasPrefix(l, "städteregion") || k.Type == "Regionalverband" {
+		return n
+	}
+	if k.Type == "Kreis" || k.Type == "Landkreis" {
+		return k.Type + " " + n
+	}
+	return n
 }
 
+// shortName is a name without a bracketed or slashed addition, so "Halle"
+// finds "Halle (Saale)".
 func shortName(name string) string {
 	for _, sep := range []string{" (", "/", ", ", " - "} {
 		if i := strings.Index(name, sep); i > 0 {
@@ -164,18 +193,12 @@ func shortName(name string) string {
 	return strings.TrimSpace(name)
 }
 
-// sortPlaces: municipalities before bare names, then larger first, then by name.
-func sortPlaces(ps []*Place) {
-	sort.SliceStable(ps, func(i, j int) bool {
-		a, b := ps[i], ps[j]
-		if (a.AGS != "") != (b.AGS != "") {
-			return a.AGS != ""
-		}
-		if a.Population != b.Population {
-			return a.Population > b.Population
-		}
-		return a.Name < b.Name
-	})
+// byPopulation: larger first, then by name (a stable, sensible order).
+func byPopulation(a, b *Place) bool {
+	if a.Population != b.Population {
+		return a.Population > b.Population
+	}
+	return a.Name < b.Name
 }
 
 func readTSV(name string, cols int, row func([]string) error) error {
@@ -183,11 +206,15 @@ func readTSV(name string, cols int, row func([]string) error) error {
 	if err != nil {
 		return err
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return err
+	var r io.Reader = bytes.NewReader(b)
+	if strings.HasSuffix(name, ".gz") {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return err
+		}
+		r = zr
 	}
-	sc := bufio.NewScanner(zr)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	line := 0
 	for sc.Scan() {
@@ -234,14 +261,20 @@ func (d *Directory) Kreise(prefix string) []Kreis {
 func (d *Directory) LargestMunicipality(kreis string) *Place { return d.seats[kreis] }
 
 // Stats counts what the directory holds.
-func (d *Directory) Stats() (postcodes, places, municipalities, kreise int) {
-	seen := map[string]bool{}
-	for _, p := range d.places {
-		if p.AGS != "" {
-			seen[p.AGS] = true
-		}
-	}
-	return len(d.byCode), len(d.places), len(seen), len(d.kreise)
+func (d *Directory) Stats() (postcodes, municipalities, kreise int) {
+	return len(d.byCode), len(d.munis), len(d.kreise)
+}
+
+// Municipality returns the municipality with the 8-digit AGS (its
+// population, for instance, decides the Wohngeld Mietenstufe).
+func (d *Directory) Municipality(ags string) (*Place, bool) {
+	p, ok := d.byAGS[ags]
+	return p, ok
+}
+
+// Municipalities lists every municipality, by AGS.
+func (d *Directory) Municipalities() []*Place {
+	return append([]*Place(nil), d.munis...)
 }
 
 // SetExactARS installs 12-digit regional keys by AGS (from the official
@@ -255,43 +288,22 @@ func (d *Directory) SetExactARS(byAGS map[string]string) {
 }
 
 // ARS returns the 12-digit Amtlicher Regionalschlüssel to look up
-// responsibilities with, and how exact it is.
-//
-// The ARS is LL R KK VVVV GGG: the AGS with the 4-digit Gemeindeverband
-// inserted. A municipality in no Gemeindeverband has VVVV = 0 + its own
-// 3-digit number: all of North Rhine-Westphalia, and every kreisfreie Stadt
-// (VVVV = 0000, GGG = 000) including Berlin, Hamburg and Bremen. Elsewhere
-// the Verband is unknown without the official directory, so the Kreis's key
-// is returned at LevelKreis.
+// responsibilities with, and how exact it is: a municipality's own (from a
+// GV100AD import where one was made, for changes after the embedded
+// directory), or for a whole Kreis the Kreis's.
 func (d *Directory) ARS(p *Place) (string, Level) {
 	if p.AGS != "" {
 		if ars, ok := (*d.exact.Load())[p.AGS]; ok {
 			return ars, LevelMunicipality
 		}
-		if ars, ok := DeriveARS(p.AGS); ok {
-			return ars, LevelMunicipality
+		if p.ARS != "" {
+			return p.ARS, LevelMunicipality
 		}
 	}
 	if p.Kreis != "" {
 		return p.Kreis + "0000000", LevelKreis
 	}
 	return "", LevelNone
-}
-
-// DeriveARS computes the ARS from an AGS where no Gemeindeverband can lie
-// between (see ARS).
-func DeriveARS(ags string) (string, bool) {
-	if len(ags) != 8 || !digits(ags) {
-		return "", false
-	}
-	g := ags[5:]
-	switch {
-	case g == "000": // kreisfreie Stadt, city-state
-		return ags[:5] + "0000000", true
-	case ags[:2] == "05": // North Rhine-Westphalia has no Gemeindeverbände
-		return ags[:5] + "0" + g + g, true
-	}
-	return "", false
 }
 
 func digits(s string) bool {

@@ -2,6 +2,7 @@ package geo
 
 import (
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -28,6 +29,12 @@ type Result struct {
 	Postcode string
 	// Places found, best first. Several places mean the person must choose.
 	Places []*Place
+	// Named is the place the query names outright: the one municipality
+	// (or Kreis) with exactly that name, when no other place found is
+	// larger ("München" is the city, though "Landkreis München" is found
+	// too; "Halle" asks, as Halle (Saale) is larger than the Halle named
+	// so). nil when the person must choose.
+	Named *Place
 }
 
 // Lookup finds places by postcode ("53840"), postcode and name
@@ -59,81 +66,137 @@ func (d *Directory) Lookup(q string, limit int) (Result, error) {
 	} else {
 		name = q
 	}
-	key := Fold(stripTitle(name))
 	if code != "" {
 		ps := d.byCode[code]
 		if len(ps) == 0 {
 			return Result{Postcode: code}, ErrNotFound
 		}
-		if key != "" {
-			var named []*Place
+		if key := Fold(stripTitle(name)); key != "" {
+			// The name as labelled ("22929 Hamfelde (Stormarn)"), else
+			// the name before a bracket, else the start of a name.
+			var full, short, prefix []*Place
 			for _, p := range ps {
-				if p.folded == key || Fold(p.Name) == key || strings.HasPrefix(p.folded, key) {
-					named = append(named, p)
+				s := Fold(shortName(p.Name))
+				switch {
+				case Fold(p.Name) == key:
+					full = append(full, p)
+				case s == key:
+					short = append(short, p)
+				case strings.HasPrefix(s, key):
+					prefix = append(prefix, p)
 				}
 			}
-			if len(named) > 0 {
-				ps = named
+			for _, named := range [][]*Place{full, short, prefix} {
+				if len(named) > 0 {
+					ps = named
+					break
+				}
 			}
 		}
-		return Result{Postcode: code, Places: capped(ps, limit)}, nil
+		r := Result{Postcode: code, Places: capped(ps, limit)}
+		if len(r.Places) == 1 {
+			r.Named = r.Places[0]
+		}
+		return r, nil
 	}
-	if key == "" {
+	return d.lookupName(name, limit)
+}
+
+// lookupName ranks what a name may mean: places called exactly that, or
+// whose name begins with it as a word ("Frankfurt" → Frankfurt am Main,
+// Frankfurt (Oder); "Bad" → every Bad …), by population; then districts,
+// villages and Kreise called so; and only when none of these exists, names
+// that begin with the letters typed ("Mün" → München first).
+func (d *Directory) lookupName(name string, limit int) (Result, error) {
+	keys := []string{Fold(name)}
+	if s := Fold(stripTitle(name)); s != keys[0] && s != "" {
+		keys = append(keys, s) // "Stadt Köln", "Landeshauptstadt Düsseldorf"
+	}
+	if keys[0] == "" {
 		return Result{}, ErrCharacters
+	}
+	var first, second []nameEntry
+	var named, rivals []*Place // rivals: found by the key that named it
+	for _, k := range keys {
+		fromKey := len(named) == 0 // the name as typed before the one without titles
+		add := func(e nameEntry) {
+			if e.primary {
+				first = append(first, e)
+			} else {
+				second = append(second, e)
+			}
+			if fromKey {
+				rivals = append(rivals, e.place)
+			}
+		}
+		for _, e := range d.names.exact(k) {
+			add(e)
+			if e.primary && e.full && fromKey {
+				named = append(named, e.place)
+			}
+		}
+		for _, e := range d.names.prefixed(k + " ") {
+			add(e)
+		}
+	}
+	if len(first) == 0 && len(second) == 0 {
+		// Only the start of a name: a place's own names before its
+		// districts' ("Mu" is München before Berlin-Müggelheim).
+		for _, e := range d.names.prefixed(keys[0]) {
+			if e.primary {
+				first = append(first, e)
+			} else {
+				second = append(second, e)
+			}
+		}
 	}
 	var found []*Place
 	seen := map[*Place]bool{}
-	add := func(ps []*Place) {
-		for _, p := range ps {
-			if !seen[p] {
-				seen[p] = true
-				found = append(found, p)
+	for _, group := range [][]nameEntry{first, second} {
+		sort.SliceStable(group, func(i, j int) bool { return byPopulation(group[i].place, group[j].place) })
+		for _, e := range group {
+			if !seen[e.place] {
+				seen[e.place] = true
+				found = append(found, e.place)
 			}
 		}
-	}
-	// Exact names first ("Neustadt" lists every Neustadt), then Kreise.
-	add(d.byName[key])
-	for _, k := range d.kreisBy[key] {
-		add([]*Place{d.kreisPlace(k)})
-	}
-	// Then names that begin with the query; once something is called
-	// exactly that, only names that continue with a new word: "Neustadt"
-	// adds "Neustadt an der Aisch", but "Berlin" does not add "Berlingerode".
-	if limit == 0 || len(found) < limit {
-		prefix := key
-		if len(found) > 0 {
-			prefix = key + " "
-		}
-		var more []*Place
-		i := sort.SearchStrings(d.names, prefix)
-		for ; i < len(d.names) && strings.HasPrefix(d.names[i], prefix); i++ {
-			if d.names[i] != key {
-				more = append(more, d.byName[d.names[i]]...)
-			}
-		}
-		for k, ks := range d.kreisBy {
-			if k != key && strings.HasPrefix(k, prefix) {
-				for _, kr := range ks {
-					more = append(more, d.kreisPlace(kr))
-				}
-			}
-		}
-		sortPlaces(more)
-		add(more)
 	}
 	if len(found) == 0 {
 		return Result{}, ErrNotFound
 	}
-	return Result{Places: capped(found, limit)}, nil
+	var r Result
+	switch {
+	case len(found) == 1:
+		r.Named = found[0]
+	case len(named) == 1 || len(named) > 1 && allSame(named):
+		r.Named = named[0]
+		for _, p := range rivals {
+			// A Kreis of the same name holds the municipality: choosing
+			// the municipality is never wrong there.
+			if !p.IsKreis && p.Population > r.Named.Population {
+				r.Named = nil
+				break
+			}
+		}
+	}
+	if r.Named != nil && found[0] != r.Named {
+		// What the query names comes first ("Landkreis München" before
+		// the larger city found by "München").
+		i := slices.Index(found, r.Named)
+		copy(found[1:i+1], found[:i])
+		found[0] = r.Named
+	}
+	r.Places = capped(found, limit)
+	return r, nil
 }
 
-// kreisPlace stands for a whole Kreis when someone types its name
-// ("Rhein-Sieg-Kreis"): the office finder then works at the Kreis level.
-func (d *Directory) kreisPlace(k Kreis) *Place {
-	if p, ok := d.kreisPlaces[k.AGS]; ok {
-		return p
+func allSame(ps []*Place) bool {
+	for _, p := range ps[1:] {
+		if p != ps[0] {
+			return false
+		}
 	}
-	return &Place{Name: k.Name, Kreis: k.AGS}
+	return true
 }
 
 func capped(ps []*Place, limit int) []*Place {

@@ -87,22 +87,32 @@ func (d *Directory) Resolve(q string) (*Resolution, string) {
 		}
 		return res, "place.error.not_found"
 	}
-	if len(found.Places) > 1 {
+	if found.Named == nil && len(found.Places) > 1 {
 		for _, p := range found.Places {
 			kn := ""
-			if k, ok := d.Kreis(p.Kreis); ok && !p.IsKreis {
-				kn = k.Name
-			}
+			kn = d.kreisLabel(p)
 			res.Choices = append(res.Choices, Choice{Label: placeLabel(p, kn), Query: choiceQuery(p)})
 		}
 		return res, ""
 	}
-	p := found.Places[0]
+	p := found.Named
+	if p == nil {
+		p = found.Places[0]
+	}
 	ars, lvl := d.ARS(p)
 	pv := &Resolved{Place: p, ARS: ars, Level: lvl}
-	if k, ok := d.Kreis(p.Kreis); ok {
-		pv.KreisName = k.Name
-	}
+	pv.KreisName = d.kreisLabel(p)
 	res.Place = pv
 	return res, ""
+}
+
+// kreisLabel names the Kreis a municipality lies in ("Landkreis Coburg",
+// not "Coburg", which is also a town); "" for a Kreis itself and for a
+// kreisfreie Stadt, which is its own Kreis.
+func (d *Directory) kreisLabel(p *Place) string {
+	k, ok := d.Kreis(p.Kreis)
+	if !ok || p.IsKreis || k.Type == "Kreisfreie Stadt" || k.Type == "Stadtkreis" {
+		return ""
+	}
+	return k.Label()
 }

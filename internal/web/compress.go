@@ -47,9 +47,9 @@ var (
 	bufPool    = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 )
 
-// writeBody writes a dynamic body, compressed when the client accepts it and
+// WriteBody writes a dynamic body, compressed when the client accepts it and
 // the body is large enough to gain from it.
-func writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+func WriteBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	h := w.Header()
 	h.Add("Vary", "Accept-Encoding")
 	enc := ""

@@ -270,7 +270,7 @@ func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, name 
 			return nil
 		}
 	}
-	writeBody(w, r, status, page.Bytes())
+	WriteBody(w, r, status, page.Bytes())
 	return nil
 }
 

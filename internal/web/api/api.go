@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -29,6 +30,9 @@ type apiPlace struct {
 	// ARSLevel: "gemeinde" when the ARS is the municipality's, "kreis" when
 	// only the Kreis is known.
 	ARSLevel string    `json:"arsLevel,omitempty"`
+	Official string    `json:"officialName,omitempty"`
+	Type     string    `json:"type,omitempty"`
+	Pop      int       `json:"population,omitempty"`
 	Kreis    *apiKreis `json:"kreis,omitempty"`
 	IsKreis  bool      `json:"isKreis,omitempty"`
 	Lat      *float64  `json:"lat,omitempty"`
@@ -48,7 +52,7 @@ type apiError struct {
 	} `json:"error"`
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/json; charset=utf-8")
 	hdr.Set("Access-Control-Allow-Origin", "*")
@@ -57,16 +61,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	} else {
 		hdr.Set("Cache-Control", "no-store")
 	}
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(true)
 	_ = enc.Encode(v)
+	// Compressed like every page: suggestions go to phones on slow networks.
+	web.WriteBody(w, r, status, buf.Bytes())
 }
 
-func writeAPIError(w http.ResponseWriter, status int, code, msg string) {
+func writeAPIError(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
 	var e apiError
 	e.Error.Code, e.Error.Message = code, msg
-	writeJSON(w, status, e)
+	writeJSON(w, r, status, e)
 }
 
 var placeErrorCodes = []struct {
@@ -86,7 +92,7 @@ func (h *Handler) apiPlaces(w http.ResponseWriter, r *http.Request) {
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 50 {
-			writeAPIError(w, http.StatusBadRequest, "limit", "limit must be a number from 1 to 50")
+			writeAPIError(w, r, http.StatusBadRequest, "limit", "limit must be a number from 1 to 50")
 			return
 		}
 		limit = n
@@ -99,11 +105,11 @@ func (h *Handler) apiPlaces(w http.ResponseWriter, r *http.Request) {
 				if e.err == geo.ErrNotFound {
 					status = http.StatusNotFound
 				}
-				writeAPIError(w, status, e.code, e.msg)
+				writeAPIError(w, r, status, e.code, e.msg)
 				return
 			}
 		}
-		writeAPIError(w, http.StatusBadRequest, "invalid", err.Error())
+		writeAPIError(w, r, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}
 	out := struct {
@@ -111,7 +117,7 @@ func (h *Handler) apiPlaces(w http.ResponseWriter, r *http.Request) {
 		Places   []apiPlace `json:"places"`
 	}{Postcode: res.Postcode, Places: make([]apiPlace, 0, len(res.Places))}
 	for _, p := range res.Places {
-		ap := apiPlace{Name: p.Name, Postcodes: p.Postcodes, AGS: p.AGS, IsKreis: p.IsKreis}
+		ap := apiPlace{Name: p.Name, Postcodes: p.Postcodes, AGS: p.AGS, IsKreis: p.IsKreis, Official: p.Official, Type: p.Type, Pop: p.Population}
 		if p.IsKreis {
 			ap.Postcodes = []string{}
 		}
@@ -126,7 +132,7 @@ func (h *Handler) apiPlaces(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Places = append(out.Places, ap)
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, r, http.StatusOK, out)
 }
 
 type apiOffice struct {
@@ -170,22 +176,22 @@ func (h *Handler) apiResponsibility(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	leika, ars := strings.TrimSpace(q.Get("leika")), strings.TrimSpace(q.Get("ars"))
 	if len(leika) != 14 || !allDigits(leika) {
-		writeAPIError(w, http.StatusBadRequest, "leika", "leika must be a 14-digit LeiKa id")
+		writeAPIError(w, r, http.StatusBadRequest, "leika", "leika must be a 14-digit LeiKa id")
 		return
 	}
 	if len(ars) != 12 || !allDigits(ars) {
-		writeAPIError(w, http.StatusBadRequest, "ars", "ars must be a 12-digit Amtlicher Regionalschlüssel")
+		writeAPIError(w, r, http.StatusBadRequest, "ars", "ars must be a 12-digit Amtlicher Regionalschlüssel")
 		return
 	}
 	svc, known := h.Catalogue.ByLeiKa(leika)
 	ms, err := h.Offices.Find(r.Context(), []string{leika}, ars, known && svc.Kind == content.KindApplication)
 	if err != nil {
 		h.site.Log.Error("responsibility look-up failed", "err", err)
-		writeAPIError(w, http.StatusInternalServerError, "internal", "the look-up failed; try again later")
+		writeAPIError(w, r, http.StatusInternalServerError, "internal", "the look-up failed; try again later")
 		return
 	}
 	if len(ms) == 0 {
-		writeAPIError(w, http.StatusNotFound, "no_office", "no responsible office is recorded for this service in this area or above it")
+		writeAPIError(w, r, http.StatusNotFound, "no_office", "no responsible office is recorded for this service in this area or above it")
 		return
 	}
 	first := toAPIMatch(ms[0])
@@ -205,7 +211,7 @@ func (h *Handler) apiResponsibility(w http.ResponseWriter, r *http.Request) {
 	for _, m := range ms[1:] {
 		out.Alternatives = append(out.Alternatives, toAPIMatch(m))
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, r, http.StatusOK, out)
 }
 
 func (h *Handler) apiSpec(w http.ResponseWriter, r *http.Request) {
