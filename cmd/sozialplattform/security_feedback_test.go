@@ -125,12 +125,17 @@ func TestFeedbackExportSystemAdminsOnly(t *testing.T) {
 	if p := c.get("/de/intern/feedback.csv"); p.status != 403 || strings.Contains(p.body, "created_at") {
 		t.Errorf("counsellor: %d", p.status)
 	}
+	// Nor is the link offered to whom it would answer 403.
+	if p := c.get("/de/intern/"); strings.Contains(p.body, "feedback.csv") {
+		t.Error("the counsellor's home links to the feedback export")
+	}
 	o := signInOrgStaff(t, in, "orgadmin-a@example.org", account.OrgAdmin, "org-a")
 	if p := o.get("/de/intern/feedback.csv"); p.status != 403 {
 		t.Errorf("organisation admin: %d", p.status)
 	}
 	b := newBrowser(t, in.base)
 	signInStaff(t, in, b, "de")
+	b.get("/de/intern/").mustContain(t, "feedback.csv")
 	if p := b.get("/de/intern/feedback.csv"); p.status != 200 || !strings.Contains(p.body, "created_at") {
 		t.Errorf("system admin: %d", p.status)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,11 +29,17 @@ func postPasswordFrom(t *testing.T, b *browser, client, email, password string) 
 }
 
 // Issue 16, item 4: wrong passwords give the same answers for a known and
-// an unknown address, and a throttled account still opens for its owner
-// from a client address that has not failed.
+// an unknown address; a throttled account is throttled for every browser
+// that has not signed in to it before, from any address (guesses from many
+// addresses stay bounded), and still opens for its owner on the owner's
+// own computer (the device cookie of an earlier sign-in).
 func TestStaffSignInNoEnumerationNoLockout(t *testing.T) {
 	in := start(t, testConfig(t))
 	createStaff(t, in, "berta@example.org", account.Counsellor)
+	owner := newBrowser(t, in.base)
+	if p := postPasswordFrom(t, owner, "198.51.100.7", "berta@example.org", "a really long password"); p.status != 303 {
+		t.Fatalf("first sign-in: %d", p.status)
+	}
 	statuses := func(email, client string) []int {
 		b := newBrowser(t, in.base)
 		var out []int
@@ -49,13 +56,24 @@ func TestStaffSignInNoEnumerationNoLockout(t *testing.T) {
 	if known[0] != 401 || known[len(known)-1] != 429 {
 		t.Fatalf("known %v: want 401 first, throttled (429) at the end", known)
 	}
-	// The attacker's client stays throttled ...
-	if p := postPasswordFrom(t, newBrowser(t, in.base), "203.0.113.1", "berta@example.org", "a really long password"); p.status != 429 {
-		t.Fatalf("right password from the failing client: %d", p.status)
+	// The attacker's client stays throttled, and so does any other
+	// browser without the device cookie, whatever its address ...
+	for _, client := range []string{"203.0.113.1", "192.0.2.99", "2001:db8:77::1"} {
+		if p := postPasswordFrom(t, newBrowser(t, in.base), client, "berta@example.org", "a really long password"); p.status != 429 {
+			t.Fatalf("right password from %s without the device cookie: %d", client, p.status)
+		}
 	}
-	// ... the owner from another address signs in.
-	if p := postPasswordFrom(t, newBrowser(t, in.base), "198.51.100.7", "berta@example.org", "a really long password"); p.status != 303 {
-		t.Fatalf("owner from a clean client: %d", p.status)
+	// ... while the owner's own browser signs in (signed out since, it
+	// keeps only the device cookie).
+	again := newBrowser(t, in.base)
+	u, _ := url.Parse(in.base)
+	for _, c := range owner.c.Jar.Cookies(u) {
+		if c.Name == "sp_device" {
+			again.c.Jar.SetCookies(u, []*http.Cookie{c})
+		}
+	}
+	if p := postPasswordFrom(t, again, "198.51.100.8", "berta@example.org", "a really long password"); p.status != 303 {
+		t.Fatalf("owner with the device cookie: %d", p.status)
 	}
 }
 
@@ -167,5 +185,42 @@ func parallelAccessRequests(t *testing.T, a, b *instance) {
 	}
 	if ok != counselling.MaxRequestsPerAddress || mails != counselling.MaxRequestsPerAddress {
 		t.Fatalf("statuses %v, %d mails; want %d accepted and mailed", statuses, mails, counselling.MaxRequestsPerAddress)
+	}
+}
+
+// TestAccessRequestIsNoMailRelay (found by the security map, as issue 16
+// item 3 for barrier reports): the confirmation mail to the typed address
+// repeats nothing typed, and one client can send at most
+// counselling.MaxRequestsPerClient a day, whatever the addresses.
+func TestAccessRequestIsNoMailRelay(t *testing.T) {
+	in := start(t, testConfig(t))
+	send := func(b *browser, email string) page {
+		token := b.get("/de/beratung/fuer-beratungsstellen").csrf(t)
+		return b.post("/de/beratung/fuer-beratungsstellen", url.Values{"csrf_token": {token}, "stelle": {"Gewinn! Klicken Sie auf http://phish.example"},
+			"traeger": {"Y"}, "name": {"Z"}, "email": {email}})
+	}
+	b := newBrowser(t, in.base)
+	b.forwardedFor = "203.0.113.50"
+	for i := range counselling.MaxRequestsPerClient {
+		if p := send(b, fmt.Sprintf("ziel%d@example.org", i)); p.status != 200 {
+			t.Fatalf("request %d: %d", i+1, p.status)
+		}
+	}
+	p := send(b, "noch-eins@example.org")
+	if p.status != 422 {
+		t.Fatalf("beyond the client limit: %d", p.status)
+	}
+	p.mustContain(t, "Von Ihrem Anschluss wurden heute schon viele Zugänge beantragt", `value="noch-eins@example.org"`)
+	if n := len(caughtTo(t, in, "noch-eins@example.org")); n != 0 {
+		t.Errorf("%d mails beyond the client limit", n)
+	}
+	mails := caughtTo(t, in, "ziel0@example.org")
+	if len(mails) != 1 || strings.Contains(mails[0], "phish.example") || strings.Contains(mails[0], "Gewinn") {
+		t.Errorf("the confirmation repeats what was typed: %v", mails)
+	}
+	other := newBrowser(t, in.base)
+	other.forwardedFor = "203.0.113.51"
+	if p := send(other, "ziel-x@example.org"); p.status != 200 {
+		t.Errorf("another client: %d", p.status)
 	}
 }

@@ -202,6 +202,10 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *Main,
 		m.Close()
 		return nil, err
 	}
+	if m.Accounts.DeviceKey, err = m.DB.Secret(ctx, "staff-device"); err != nil {
+		m.Close()
+		return nil, err
+	}
 	uploads, err := m.wireUploads(ctx)
 	if err != nil {
 		m.Close()

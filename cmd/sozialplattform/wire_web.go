@@ -60,7 +60,7 @@ func (m *Main) wireWeb(p webParts) error {
 	centres, centreEditor := &counselling.Directory{Store: m.DB}, &counselling.Editor{Store: m.DB, Places: m.Places, Now: m.DB.Now}
 	back := &backoffice.Handler{Accounts: m.Accounts, Mail: m.MailService, Store: m.DB, BaseURL: cfg.BaseURL,
 		OperatorEmail: cfg.OperatorEmail, MailCatcher: m.Catcher != nil, CentreEditor: centreEditor, CentreBulk: m.DB,
-		Onboarding:  &counselling.Onboarding{Store: m.DB, Now: m.DB.Now},
+		Onboarding:  &counselling.Onboarding{Store: m.DB, Limits: m.DB, Now: m.DB.Now},
 		OfficeStore: m.DB, OfficeEditor: &office.Editor{Store: m.DB, Now: m.DB.Now},
 		Deliveries: m.DB, Catalogue: p.catalogue}
 	site := &web.Site{

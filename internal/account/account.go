@@ -78,6 +78,10 @@ type Service struct {
 	// Tokens keeps invitation links and teams (team.go).
 	Tokens TeamStore
 	Now    func() time.Time
+	// DeviceKey signs device cookies (throttle.go): a browser that has
+	// signed in to an account before keeps its way in while the account
+	// is throttled for everyone else. Without a key no cookie is valid.
+	DeviceKey []byte
 }
 
 // NormalizeEmail lower-cases and trims an address.
@@ -112,7 +116,7 @@ func (s *Service) Create(ctx context.Context, email, name string, role Role, pas
 
 // Authenticate is SignIn without a known client address.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (*Staff, error) {
-	return s.SignIn(ctx, email, password, "")
+	return s.SignIn(ctx, email, password, "", "")
 }
 
 // SignIn checks email and password from client (the client's address).
@@ -121,9 +125,9 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (*St
 // second factors (fail) is only told to whoever knows the password. For
 // staff who NeedsSecondFactor a right password is only the first step: the
 // sign-in is complete after VerifyCode, VerifyRecoveryCode or Enrol.
-func (s *Service) SignIn(ctx context.Context, email, password, client string) (*Staff, error) {
+func (s *Service) SignIn(ctx context.Context, email, password, client, device string) (*Staff, error) {
 	now := s.Now()
-	k := keysFor(email, client)
+	k := s.keysFor(email, client, device)
 	wait, err := s.throttled(ctx, k, now)
 	if err != nil {
 		return nil, err

@@ -66,10 +66,22 @@ type RequestStore interface {
 	CreateOrganisation(ctx context.Context, o Organisation) error
 }
 
+// MaxRequestsPerClient bounds the requests from one client address a
+// day: each sends a mail to an address typed by anyone.
+const MaxRequestsPerClient = 10
+
+// Limiter counts events per key in a window, atomically across instances
+// (store.HitLimit).
+type Limiter interface {
+	HitLimit(ctx context.Context, key string, window, expired time.Time) (int, error)
+}
+
 // Onboarding runs access requests.
 type Onboarding struct {
 	Store RequestStore
-	Now   func() time.Time
+	// Limits counts requests per client address (nil: no such limit).
+	Limits Limiter
+	Now    func() time.Time
 }
 
 // RequestProblems checks a request as typed.
@@ -102,9 +114,21 @@ func (r *AccessRequest) RequestProblems() []FieldError {
 
 // Request records a request and returns the confirmation token for the
 // mail to its contact.
-func (o *Onboarding) Request(ctx context.Context, r *AccessRequest) (string, error) {
+func (o *Onboarding) Request(ctx context.Context, r *AccessRequest, client string) (string, error) {
 	if p := r.RequestProblems(); len(p) > 0 {
 		return "", &ValidationError{p}
+	}
+	if o.Limits != nil {
+		now := o.Now()
+		day := now.Truncate(24 * time.Hour)
+		h := sha256.Sum256([]byte("access-client\x00" + client))
+		n, err := o.Limits.HitLimit(ctx, "access-client:"+hex.EncodeToString(h[:16]), day, now.Add(-48*time.Hour))
+		if err != nil {
+			return "", err
+		}
+		if n > MaxRequestsPerClient {
+			return "", &ValidationError{[]FieldError{{Field: "zugang-email", Key: "counselling.request.error.too_many_client"}}}
+		}
 	}
 	// The form sends a mail to whatever address is typed: a few a day per
 	// address, so it cannot be used to flood somebody's mailbox.

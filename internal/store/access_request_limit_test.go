@@ -28,7 +28,7 @@ func TestAccessRequestLimitParallel(t *testing.T) {
 				defer wg.Done()
 				<-start
 				_, errs[i] = o.Request(context.Background(), &counselling.AccessRequest{CentreName: fmt.Sprintf("Stelle %d", i),
-					Traeger: "Träger", ContactName: "Kim", Email: "Kim@Example.org"})
+					Traeger: "Träger", ContactName: "Kim", Email: "Kim@Example.org"}, "")
 			}()
 		}
 		close(start)

@@ -32,7 +32,7 @@ func (h *Handler) accessRequest(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	req := &counselling.AccessRequest{CentreName: f.Get("stelle"), Traeger: f.Get("traeger"), ContactName: f.Get("name"),
 		Email: f.Get("email"), Phone: f.Get("telefon"), Message: f.Get("nachricht")}
-	token, err := h.Onboarding.Request(r.Context(), req)
+	token, err := h.Onboarding.Request(r.Context(), req, h.site.ClientAddr(r))
 	var ve *counselling.ValidationError
 	if errors.As(err, &ve) {
 		v.Errors = fieldMessages(v, ve.Problems)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
+	"github.com/sozialplattform/sozialplattform/internal/feedback"
 	"github.com/sozialplattform/sozialplattform/internal/retention"
 	"github.com/sozialplattform/sozialplattform/internal/session"
 	"github.com/sozialplattform/sozialplattform/internal/web"
@@ -49,7 +50,7 @@ func (h *Handler) staffSignIn(w http.ResponseWriter, r *http.Request) error {
 	if len(v.Errors) > 0 {
 		return h.pages.Render(w, r, http.StatusUnprocessableEntity, "staff_signin", v)
 	}
-	st, err := h.Accounts.SignIn(r.Context(), email, password, h.site.ClientAddr(r))
+	st, err := h.Accounts.SignIn(r.Context(), email, password, h.site.ClientAddr(r), deviceCookie(r, h.site.Sessions.Secure))
 	var throttled *account.ThrottledError
 	switch {
 	case errors.Is(err, account.ErrInvalidLogin):
@@ -68,6 +69,9 @@ func (h *Handler) staffSignIn(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
+	// The right password: this browser keeps its way in while the
+	// account is throttled for others (account/throttle.go).
+	setDeviceCookie(w, h.Accounts.DeviceToken(email), h.site.Sessions.Secure)
 	if st.NeedsSecondFactor() {
 		return h.startSecondFactor(w, r, st)
 	}
@@ -106,6 +110,34 @@ func (h *Handler) staffHome(w http.ResponseWriter, r *http.Request) error {
 	}
 	a := actorFrom(r)
 	v.Data = map[string]any{"Rules": retention.Rules, "Runs": runs, "MailCatcher": h.MailCatcher, "SecondFactor": sf,
-		"Centres": a.CanEditCentres(), "Requests": a.Role == counselling.RoleSystemAdmin}
+		"Centres": a.CanEditCentres(), "Requests": a.Role == counselling.RoleSystemAdmin,
+		// Only offered to whom the export answers (a link to a 403 misleads).
+		"Feedback": feedback.MayExport(staffFrom(r))}
 	return h.pages.Render(w, r, http.StatusOK, "staff_home", v)
+}
+
+// deviceCookieName: __Host- in production (Secure, no Domain, Path /).
+func deviceCookieName(secure bool) string {
+	if secure {
+		return "__Host-sp_device"
+	}
+	return "sp_device"
+}
+
+func deviceCookie(r *http.Request, secure bool) string {
+	c, err := r.Cookie(deviceCookieName(secure))
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// setDeviceCookie keeps the device cookie for a year; it names no one (a
+// nonce and a MAC) and is sent only to the staff sign-in.
+func setDeviceCookie(w http.ResponseWriter, token string, secure bool) {
+	if token == "" {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: deviceCookieName(secure), Value: token, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
 }
