@@ -79,6 +79,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzCentreText -fuzztime $(FUZZTIME) ./internal/counselling/
 	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME) ./internal/csvio/
 	$(GO) test -run '^$$' -fuzz FuzzWriterRoundTrip -fuzztime $(FUZZTIME) ./internal/csvio/
+	$(GO) test -run '^$$' -fuzz FuzzRequest -fuzztime $(FUZZTIME) ./internal/ics/
 
 assets:
 	bash scripts/build-assets.sh

@@ -81,14 +81,18 @@ const MaxTextLength = 4000
 // bidirectional formatting characters (U+202A–U+202E, U+2066–U+2069,
 // U+200E, U+200F, U+061C), which can make a name or an address read
 // differently at the office than it was typed ("U+202E" turns what
-// follows around). A multi-line text keeps them: there they can be
-// needed for mixed Arabic and German sentences.
+// follows around), and without invisible characters that make two equal
+// names differ (U+200B, U+2060, U+FEFF); line and paragraph separators
+// (U+2028, U+2029) become spaces. ZWNJ and ZWJ stay: Persian and Arabic
+// spelling needs them. A multi-line text keeps the bidi marks: there
+// they can be needed for mixed Arabic and German sentences.
 func parseLine(f *Field, codes []Code, raw string) (string, string) {
 	return parseText(f, codes, strings.Map(func(r rune) rune {
 		switch {
-		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C,
+			r == 0x200B, r == 0x2060, r == 0xFEFF:
 			return -1
-		case r == '\n':
+		case r == '\n', r == 0x2028, r == 0x2029:
 			return ' '
 		}
 		return r

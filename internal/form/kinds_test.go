@@ -155,10 +155,13 @@ func TestTypedValuesSurviveEveryRoundTrip(t *testing.T) {
 func TestSingleLineTextDropsBidiControls(t *testing.T) {
 	f := &Field{Kind: "text"}
 	for in, want := range map[string]string{
-		"Erika \u202eNNAMRETSUM":  "Erika NNAMRETSUM",
-		"\u2067علي\u2069 Müller":  "علي Müller",
-		"Heide\u200fstraße\u200e": "Heidestraße",
-		"zwei\nZeilen":            "zwei Zeilen",
+		"Erika \u202eNNAMRETSUM":   "Erika NNAMRETSUM",
+		"\u2067علي\u2069 Müller":   "علي Müller",
+		"Heide\u200fstraße\u200e":  "Heidestraße",
+		"zwei\nZeilen":             "zwei Zeilen",
+		"Mül\u200bler\ufeff":       "Müller",
+		"zwei\u2028Zeilen":         "zwei Zeilen",
+		"\u0645\u06cc\u200c\u062e": "\u0645\u06cc\u200c\u062e", // ZWNJ in Persian spelling stays
 	} {
 		if got, errKey := Kinds["text"].Parse(f, nil, in); got != want || errKey != "" {
 			t.Errorf("%q → %q %q, want %q", in, got, errKey, want)
