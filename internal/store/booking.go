@@ -1,0 +1,353 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/sozialplattform/sozialplattform/internal/booking"
+	"github.com/sozialplattform/sozialplattform/internal/counselling"
+)
+
+// Services implements booking.Store: a centre's services in their order.
+func (db *DB) Services(ctx context.Context, centreID string) ([]booking.Service, error) {
+	rows, err := db.Query(ctx, db, `SELECT id, centre_id, name, duration_min, buffer_min, seats, min_notice_min, horizon_days, location,
+		counsellors, active FROM booking_services WHERE centre_id = ? ORDER BY position, name`, centreID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []booking.Service
+	for rows.Next() {
+		var s booking.Service
+		var notice, active int
+		var counsellors string
+		if err := rows.Scan(&s.ID, &s.CentreID, &s.Name, &s.Duration, &s.Buffer, &s.Seats, &notice, &s.HorizonDays, &s.Location,
+			&counsellors, &active); err != nil {
+			return nil, err
+		}
+		s.MinNotice, s.Active = time.Duration(notice)*time.Minute, active == 1
+		if err := json.Unmarshal([]byte(counsellors), &s.Counsellors); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// SaveService implements booking.Store: insert or replace.
+func (db *DB) SaveService(ctx context.Context, s booking.Service) error {
+	counsellors, err := json.Marshal(s.Counsellors)
+	if err != nil {
+		return err
+	}
+	if s.Counsellors == nil {
+		counsellors = []byte("[]")
+	}
+	active := 0
+	if s.Active {
+		active = 1
+	}
+	_, err = db.Exec(ctx, db, `INSERT INTO booking_services (id, centre_id, name, duration_min, buffer_min, seats, min_notice_min,
+		horizon_days, location, counsellors, active, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+		(SELECT COUNT(*) FROM booking_services WHERE centre_id = ?))
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, duration_min = excluded.duration_min, buffer_min = excluded.buffer_min,
+		seats = excluded.seats, min_notice_min = excluded.min_notice_min, horizon_days = excluded.horizon_days,
+		location = excluded.location, counsellors = excluded.counsellors, active = excluded.active
+		WHERE booking_services.centre_id = excluded.centre_id`,
+		s.ID, s.CentreID, s.Name, s.Duration, s.Buffer, s.Seats, int(s.MinNotice/time.Minute), s.HorizonDays, s.Location,
+		string(counsellors), active, s.CentreID)
+	return err
+}
+
+// BookingSettings implements booking.Store (zero settings for a centre
+// that has saved none).
+func (db *DB) BookingSettings(ctx context.Context, centreID string) (booking.Settings, error) {
+	s := booking.Settings{CentreID: centreID}
+	var useOpening, lead int
+	var hours, exceptions string
+	err := db.QueryRow(ctx, db, `SELECT use_opening_hours, hours, exceptions, reminder_lead_min, max_pending_email, max_pending_client
+		FROM booking_settings WHERE centre_id = ?`, centreID).Scan(&useOpening, &hours, &exceptions, &lead, &s.MaxPendingPerEmail, &s.MaxPendingPerClient)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, nil
+	}
+	if err != nil {
+		return s, err
+	}
+	s.UseOpeningHours, s.ReminderLead = useOpening == 1, time.Duration(lead)*time.Minute
+	if err := json.Unmarshal([]byte(hours), &s.Hours); err != nil {
+		return s, err
+	}
+	return s, json.Unmarshal([]byte(exceptions), &s.Exceptions)
+}
+
+// SaveBookingSettings implements booking.Store.
+func (db *DB) SaveBookingSettings(ctx context.Context, s booking.Settings) error {
+	hours, err := json.Marshal(s.Hours)
+	if err != nil {
+		return err
+	}
+	exceptions, err := json.Marshal(s.Exceptions)
+	if err != nil {
+		return err
+	}
+	if s.Exceptions == nil {
+		exceptions = []byte("[]")
+	}
+	useOpening := 0
+	if s.UseOpeningHours {
+		useOpening = 1
+	}
+	_, err = db.Exec(ctx, db, `INSERT INTO booking_settings (centre_id, use_opening_hours, hours, exceptions, reminder_lead_min,
+		max_pending_email, max_pending_client) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (centre_id) DO UPDATE SET use_opening_hours = excluded.use_opening_hours, hours = excluded.hours,
+		exceptions = excluded.exceptions, reminder_lead_min = excluded.reminder_lead_min,
+		max_pending_email = excluded.max_pending_email, max_pending_client = excluded.max_pending_client`,
+		s.CentreID, useOpening, string(hours), string(exceptions), int(s.ReminderLead/time.Minute), s.MaxPendingPerEmail, s.MaxPendingPerClient)
+	return err
+}
+
+// Taken implements booking.Store.
+func (db *DB) Taken(ctx context.Context, serviceID string, from, to, now time.Time) (map[int64]int, error) {
+	rows, err := db.Query(ctx, db, `SELECT slot_start, COUNT(*) FROM booking_seats
+		WHERE service_id = ? AND slot_start >= ? AND slot_start < ? AND (held_until = 0 OR held_until > ?) GROUP BY slot_start`,
+		serviceID, Millis(from), Millis(to), Millis(now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var start int64
+		var n int
+		if err := rows.Scan(&start, &n); err != nil {
+			return nil, err
+		}
+		out[start] = n
+	}
+	return out, rows.Err()
+}
+
+// ClaimSeat implements booking.Store. In one transaction: the address's
+// and the client's limit rows are touched first (two claims for one of
+// them wait for each other), their pending bookings counted; holds of the
+// slot that ran out are expired; then each seat number is tried with an
+// INSERT that a concurrent claim of the same seat makes conflict.
+func (db *DB) ClaimSeat(ctx context.Context, c booking.Claim) error {
+	b := c.Booking
+	now := Millis(c.Now)
+	return db.InTx(ctx, func(tx *sql.Tx) error {
+		for _, lim := range []struct {
+			key, column string
+			max         int
+			value       string
+		}{{"email:" + strings.ToLower(b.Email), "email", c.MaxPerEmail, strings.ToLower(b.Email)}, {"client:" + c.ClientKey, "client_key", c.MaxPerClient, c.ClientKey}} {
+			if _, err := db.Exec(ctx, tx, `INSERT INTO booking_limits (key, touched_at) VALUES (?, ?)
+				ON CONFLICT (key) DO UPDATE SET touched_at = excluded.touched_at`, lim.key, now); err != nil {
+				return err
+			}
+			var n int
+			if err := db.QueryRow(ctx, tx, `SELECT COUNT(*) FROM bookings WHERE `+lim.column+` = ? AND state = ? AND expires_at > ?`,
+				lim.value, booking.Pending, now).Scan(&n); err != nil {
+				return err
+			}
+			if lim.max > 0 && n >= lim.max {
+				return booking.ErrTooMany
+			}
+		}
+		if err := db.expireHolds(ctx, tx, `service_id = ? AND slot_start = ?`, now, b.ServiceID, Millis(b.Start)); err != nil {
+			return err
+		}
+		seat := 0
+		for n := 1; n <= c.Seats && seat == 0; n++ {
+			res, err := db.Exec(ctx, tx, `INSERT INTO booking_seats (service_id, slot_start, seat, booking_id, held_until) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (service_id, slot_start, seat) DO NOTHING`, b.ServiceID, Millis(b.Start), n, b.ID, Millis(b.ExpiresAt))
+			if err != nil {
+				return err
+			}
+			if k, err := res.RowsAffected(); err != nil {
+				return err
+			} else if k == 1 {
+				seat = n
+			}
+		}
+		if seat == 0 {
+			return booking.ErrSlotTaken
+		}
+		if _, err := db.Exec(ctx, tx, `INSERT INTO bookings (id, centre_id, service_id, slot_start, slot_end, seat, state, last_name,
+			first_name, email, phone, lang, client_key, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			b.ID, b.CentreID, b.ServiceID, Millis(b.Start), Millis(b.End), seat, booking.Pending, b.LastName, b.FirstName,
+			strings.ToLower(b.Email), b.Phone, b.Lang, c.ClientKey, now, Millis(b.ExpiresAt)); err != nil {
+			return err
+		}
+		for _, t := range []struct{ hash, purpose string }{{c.ConfirmHash, booking.PurposeConfirm}, {c.CancelHash, booking.PurposeCancel}} {
+			if _, err := db.Exec(ctx, tx, `INSERT INTO booking_tokens (hash, booking_id, purpose) VALUES (?, ?, ?)`, t.hash, b.ID, t.purpose); err != nil {
+				return err
+			}
+		}
+		return db.appendAudit(ctx, tx, counselling.AuditEntry{At: c.Now, Entity: "booking", EntityID: b.ID, Action: "create",
+			Fields: []string{booking.Pending}, OrgID: c.OrgID, ActorID: "person"})
+	})
+}
+
+// expireHolds moves pending bookings whose hold ran out to EXPIRED and
+// frees their seats (where: a condition on booking_seats).
+func (db *DB) expireHolds(ctx context.Context, tx *sql.Tx, where string, now int64, args ...any) error {
+	q := `SELECT booking_id FROM booking_seats WHERE ` + where + ` AND held_until > 0 AND held_until <= ?`
+	rows, err := db.Query(ctx, tx, q, append(args, now)...)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, err := db.Exec(ctx, tx, `UPDATE bookings SET state = ?, sequence = sequence + 1 WHERE id = ? AND state = ?`,
+			booking.Expired, id, booking.Pending); err != nil {
+			return err
+		}
+		if _, err := db.Exec(ctx, tx, `DELETE FROM booking_seats WHERE booking_id = ?`, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const bookingColumns = `id, centre_id, service_id, slot_start, slot_end, seat, state, last_name, first_name, email, phone, lang,
+	created_at, expires_at, confirmed_at, cancelled_at, cancel_reason, reminder_due, reminder_sent, sequence`
+
+func scanBooking(scan func(...any) error) (*booking.Booking, error) {
+	var b booking.Booking
+	var start, end, created, expires, confirmed, cancelled, due, sent int64
+	if err := scan(&b.ID, &b.CentreID, &b.ServiceID, &start, &end, &b.Seat, &b.State, &b.LastName, &b.FirstName, &b.Email, &b.Phone,
+		&b.Lang, &created, &expires, &confirmed, &cancelled, &b.CancelReason, &due, &sent, &b.Sequence); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, booking.ErrNotFound
+		}
+		return nil, err
+	}
+	b.Start, b.End, b.CreatedAt, b.ExpiresAt = FromMillis(start), FromMillis(end), FromMillis(created), FromMillis(expires)
+	opt := func(ms int64) time.Time {
+		if ms == 0 {
+			return time.Time{}
+		}
+		return FromMillis(ms)
+	}
+	b.ConfirmedAt, b.CancelledAt, b.ReminderDue, b.ReminderSent = opt(confirmed), opt(cancelled), opt(due), opt(sent)
+	return &b, nil
+}
+
+// FindBooking implements booking.Store.
+func (db *DB) FindBooking(ctx context.Context, id string) (*booking.Booking, error) {
+	return scanBooking(db.QueryRow(ctx, db, `SELECT `+bookingColumns+` FROM bookings WHERE id = ?`, id).Scan)
+}
+
+// BookingByToken implements booking.Store. A used confirmation token
+// still finds its booking, so its page shows the current state; the state
+// guard in Transition keeps it from confirming twice.
+func (db *DB) BookingByToken(ctx context.Context, hash, purpose string, _ time.Time) (*booking.Booking, error) {
+	var id string
+	var used int64
+	err := db.QueryRow(ctx, db, `SELECT booking_id, used_at FROM booking_tokens WHERE hash = ? AND purpose = ?`, hash, purpose).Scan(&id, &used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, booking.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return db.FindBooking(ctx, id)
+}
+
+// Transition implements booking.Store: one guarded UPDATE from the
+// expected states; the seat released for CANCELLED and EXPIRED, held for
+// good on CONFIRMED; a used confirmation token marked; an audit entry
+// with the states only.
+func (db *DB) Transition(ctx context.Context, id string, from []string, to string, t booking.Transition) (*booking.Booking, error) {
+	now := Millis(t.Now)
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		set := `state = ?, sequence = sequence + 1`
+		args := []any{to}
+		switch to {
+		case booking.Confirmed:
+			set += `, confirmed_at = ?, reminder_due = ?`
+			args = append(args, now, Millis(t.ReminderDue))
+		case booking.Cancelled:
+			set += `, cancelled_at = ?, cancel_reason = ?`
+			args = append(args, now, t.Reason)
+		}
+		q := `UPDATE bookings SET ` + set + ` WHERE id = ? AND state IN (?` + strings.Repeat(", ?", len(from)-1) + `)`
+		args = append(args, id)
+		for _, f := range from {
+			args = append(args, f)
+		}
+		if to == booking.Confirmed {
+			q += ` AND expires_at > ?` // a hold that ran out cannot be confirmed
+			args = append(args, now)
+		}
+		res, err := db.Exec(ctx, tx, q, args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return booking.ErrWrongState
+		}
+		switch to {
+		case booking.Confirmed:
+			_, err = db.Exec(ctx, tx, `UPDATE booking_seats SET held_until = 0 WHERE booking_id = ?`, id)
+		case booking.Cancelled, booking.Expired:
+			_, err = db.Exec(ctx, tx, `DELETE FROM booking_seats WHERE booking_id = ?`, id)
+		}
+		if err != nil {
+			return err
+		}
+		if t.UseToken != "" {
+			if _, err := db.Exec(ctx, tx, `UPDATE booking_tokens SET used_at = ? WHERE hash = ? AND used_at = 0`, now, t.UseToken); err != nil {
+				return err
+			}
+		}
+		actor := t.By
+		if actor == "" {
+			actor = "person"
+		}
+		return db.appendAudit(ctx, tx, counselling.AuditEntry{At: t.Now, ActorID: actor, OrgID: t.OrgID, Entity: "booking", EntityID: id,
+			Action: strings.ToLower(to), Fields: append(append([]string{}, from...), to)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.FindBooking(ctx, id)
+}
+
+// Bookings implements booking.Store.
+func (db *DB) Bookings(ctx context.Context, centreID string, from, to time.Time) ([]booking.Booking, error) {
+	rows, err := db.Query(ctx, db, `SELECT `+bookingColumns+` FROM bookings WHERE centre_id = ? AND slot_start >= ? AND slot_start < ?
+		ORDER BY slot_start, seat`, centreID, Millis(from), Millis(to))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []booking.Booking
+	for rows.Next() {
+		b, err := scanBooking(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *b)
+	}
+	return out, rows.Err()
+}
