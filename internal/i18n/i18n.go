@@ -74,20 +74,43 @@ type Catalog struct {
 	msgs map[string]map[string]message // lang -> key -> message
 }
 
-//go:embed messages/*.json
+// messages/{lang}.json holds the core; an area with many texts of its own
+// (booking, say) keeps them in messages/{area}/{lang}.json, so work on two
+// areas never edits one file. A key defined twice is an error.
+//
+//go:embed messages/*.json messages/*/*.json
 var files embed.FS
 
 // Load reads the embedded catalogues.
 func Load() (*Catalog, error) {
 	c := &Catalog{msgs: map[string]map[string]message{}}
+	dirs, err := files.ReadDir("messages")
+	if err != nil {
+		return nil, err
+	}
 	for _, l := range Languages {
-		b, err := files.ReadFile("messages/" + l.Code + ".json")
-		if err != nil {
-			return nil, fmt.Errorf("i18n: catalogue %s: %w", l.Code, err)
-		}
 		m := map[string]message{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("i18n: catalogue %s: %w", l.Code, err)
+		paths := []string{"messages/" + l.Code + ".json"}
+		for _, d := range dirs {
+			if d.IsDir() {
+				paths = append(paths, "messages/"+d.Name()+"/"+l.Code+".json")
+			}
+		}
+		for _, p := range paths {
+			b, err := files.ReadFile(p)
+			if err != nil {
+				return nil, fmt.Errorf("i18n: catalogue %s: %w", p, err)
+			}
+			part := map[string]message{}
+			if err := json.Unmarshal(b, &part); err != nil {
+				return nil, fmt.Errorf("i18n: catalogue %s: %w", p, err)
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					return nil, fmt.Errorf("i18n: catalogue %s: key %q defined twice", p, k)
+				}
+				m[k] = v
+			}
 		}
 		c.msgs[l.Code] = m
 	}
