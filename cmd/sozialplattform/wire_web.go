@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/sozialplattform/sozialplattform/internal/booking"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,11 +59,12 @@ func (m *Main) wireWeb(p webParts) error {
 	offices := &office.Finder{Store: m.DB}
 	drafts := &draft.Service{Store: m.DB, Now: m.DB.Now}
 	centres, centreEditor := &counselling.Directory{Store: m.DB}, &counselling.Editor{Store: m.DB, Places: m.Places, Now: m.DB.Now}
+	booker := m.booker()
 	back := &backoffice.Handler{Accounts: m.Accounts, Mail: m.MailService, Store: m.DB, BaseURL: cfg.BaseURL,
 		OperatorEmail: cfg.OperatorEmail, MailCatcher: m.Catcher != nil, CentreEditor: centreEditor, CentreBulk: m.DB,
 		Onboarding:  &counselling.Onboarding{Store: m.DB, Limits: m.DB, Now: m.DB.Now},
 		OfficeStore: m.DB, OfficeEditor: &office.Editor{Store: m.DB, Now: m.DB.Now},
-		Deliveries: m.DB, Catalogue: p.catalogue}
+		Deliveries: m.DB, Catalogue: p.catalogue, Booking: booker}
 	site := &web.Site{
 		Config: web.Config{Production: cfg.Production(), MetricsToken: cfg.MetricsToken, CSRFKey: p.csrfKey, TrustedProxies: cfg.Proxies},
 		Log:    m.Log, Catalog: p.catalog, Ready: m.ready, Now: m.DB.Now, Registry: p.registry,
@@ -81,7 +83,7 @@ func (m *Main) wireWeb(p webParts) error {
 			Search: searchIndex(p.catalogue, p.library), Store: m.DB, Mail: m.MailService, OperatorEmail: cfg.OperatorEmail},
 		apl,
 		&citizen.Handler{Catalogue: p.catalogue, Drafts: drafts, BundID: p.bundID, SAMLSessions: m.DB, TestIdP: p.testIdP},
-		&counsel.Handler{Centres: centres, Places: m.Places},
+		&counsel.Handler{Centres: centres, Places: m.Places, Booking: booker, Mail: m.MailService, BaseURL: cfg.BaseURL},
 		back,
 		&api.Handler{Catalogue: p.catalogue, Places: m.Places, Offices: offices},
 	}
@@ -97,4 +99,19 @@ func (m *Main) wireWeb(p webParts) error {
 // scan catches what this misses.
 func (m *Main) deliverNow(ctx context.Context, id string) {
 	_ = m.Queue.Enqueue(ctx, deliverJob, id, job.Unique("deliver:"+id+":now"))
+}
+
+// booker is the appointment booking of counselling centres; a centre's
+// public holidays follow the municipality of its main address.
+func (m *Main) booker() *booking.Booker {
+	return &booking.Booker{Store: m.DB, Centres: m.DB, Now: m.DB.Now, AGS: func(c *counselling.Centre) string {
+		if len(c.Locations) == 0 {
+			return ""
+		}
+		res, err := m.Places.Lookup(c.Locations[0].Postcode+" "+c.Locations[0].City, 1)
+		if err != nil || len(res.Places) == 0 {
+			return ""
+		}
+		return res.Places[0].AGS
+	}}
 }

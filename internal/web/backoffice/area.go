@@ -11,6 +11,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"github.com/sozialplattform/sozialplattform/internal/booking"
 	"net/http"
 
 	"github.com/sozialplattform/sozialplattform/content"
@@ -62,6 +63,9 @@ type Handler struct {
 	// (nil: no delivery wired).
 	Deliveries delivery.OverviewStore
 	Catalogue  *content.Catalogue
+	// Booking: the centres' appointment booking (services, hours,
+	// bookings, Konfig-Check).
+	Booking *booking.Booker
 
 	site  *web.Site
 	pages *web.Pages

@@ -7,6 +7,9 @@ package counsel
 import (
 	"embed"
 
+	"github.com/sozialplattform/sozialplattform/internal/booking"
+	"github.com/sozialplattform/sozialplattform/internal/mail"
+
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
 	"github.com/sozialplattform/sozialplattform/internal/geo"
 	"github.com/sozialplattform/sozialplattform/internal/web"
@@ -20,6 +23,11 @@ type Handler struct {
 	// Centres is the counselling-centre directory of the finder.
 	Centres *counselling.Directory
 	Places  *geo.Directory
+	// Booking runs the online appointment booking (Fall 1); Mail sends
+	// its mails, with links to BaseURL.
+	Booking *booking.Booker
+	Mail    *mail.Service
+	BaseURL string
 
 	site  *web.Site
 	pages *web.Pages
