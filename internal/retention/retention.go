@@ -42,6 +42,10 @@ const (
 	DecidedRequests     Target = "access_requests.decided"
 	// Used or expired single-use links of staff.
 	StaffTokens Target = "staff_tokens.spent"
+	// Appointment bookings: unconfirmed ones when their hold expires, all
+	// (the person's name, address, phone) some time after the appointment.
+	ExpiredBookings Target = "bookings.expired"
+	PastBookings    Target = "bookings.past"
 )
 
 // Rule is one deletion deadline.
@@ -91,6 +95,10 @@ var Rules = []Rule{
 		Source: "Entschiedene Zugangsanfragen: Nachweis der Prüfung durch die Systemadministration für 90 Tage; Art. 5 Abs. 1 lit. e DSGVO"},
 	{Name: "staff_tokens", Target: StaffTokens, After: 0,
 		Source: "Einmal-Links zum Setzen des Passworts: gelöscht, sobald benutzt oder abgelaufen (72 Stunden)"},
+	{Name: "bookings_unconfirmed", Target: ExpiredBookings, After: 0,
+		Source: "Seed 3.3.1 e: nicht bestätigte Terminbuchungen werden mit dem Ablauf des Bestätigungslinks (24 Stunden) gelöscht"},
+	{Name: "bookings_past", Target: PastBookings, After: 90 * 24 * time.Hour,
+		Source: "Seed 3.3.1 e: personenbezogene Daten einer Terminbuchung werden drei Monate nach dem Termin gelöscht"},
 	{Name: "retention_runs", Target: RetentionRuns, After: 90 * 24 * time.Hour,
 		Source: "Nachweis der Löschläufe, ohne personenbezogene Daten"},
 }

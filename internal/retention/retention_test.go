@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/sozialplattform/sozialplattform/internal/booking"
 	"io"
 	"log/slog"
 	"sort"
@@ -113,17 +114,39 @@ func TestEveryRuleDeletesAtItsDeadline(t *testing.T) {
 		if err := db.CreateToken(ctx, "tok", "staff-1", "set-password", start.Add(72*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
+		// Two appointment bookings: one never confirmed (its hold ends 24 h
+		// after start), one confirmed for an appointment at start.
+		for i, st := range []time.Time{start.Add(48 * time.Hour), start} {
+			_, ch := booking.NewToken()
+			_, xh := booking.NewToken()
+			b := booking.Booking{ID: fmt.Sprintf("b-%d", i), CentreID: "c", ServiceID: "s", Start: st, End: st.Add(time.Hour), State: booking.Pending,
+				LastName: "L", FirstName: "F", Email: fmt.Sprintf("p%d@example.org", i), Lang: "de", CreatedAt: start.Add(-time.Hour),
+				ExpiresAt: start.Add(24 * time.Hour)}
+			if i == 1 {
+				b.ExpiresAt = st
+			}
+			if err := db.ClaimSeat(ctx, booking.Claim{Booking: b, Seats: 1, ConfirmHash: ch, CancelHash: xh, ClientKey: "k", Now: start.Add(-time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			if i == 1 {
+				if _, err := db.Transition(ctx, b.ID, []string{booking.Pending}, booking.Confirmed, booking.Transition{Now: start.Add(-time.Minute)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 
 		tables := map[string]string{"sessions": "sessions", "mail_sent": "mail_outbox", "mail_failed": "mail_outbox",
 			"caught_mail": "caught_mail", "jobs": "jobs", "feedback": "feedback", "barrier_reports": "barrier_reports",
 			"saml_requests": "saml_requests", "saml_assertions": "saml_assertions", "drafts": "drafts", "application_status": "application_status",
 			"saml_sessions": "saml_sessions", "uploads": "uploads", "submissions_delivered": "submissions",
 			"deliveries_confirmed": "deliveries", "access_requests_unconfirmed": "access_requests",
-			"access_requests_decided": "access_requests", "staff_tokens": "staff_tokens"}
+			"access_requests_decided": "access_requests", "staff_tokens": "staff_tokens",
+			"bookings_unconfirmed": "bookings", "bookings_past": "bookings"}
 		// Rules that delete at a record's own expiry: when that is.
 		expiry := map[string]time.Duration{"sessions": 24 * time.Hour, "saml_requests": 30 * time.Minute,
 			"saml_assertions": time.Hour, "drafts": draft.Lifetime, "saml_sessions": 8 * time.Hour,
-			"uploads": upload.DefaultLifetime, "access_requests_unconfirmed": 72 * time.Hour, "staff_tokens": 72 * time.Hour}
+			"uploads": upload.DefaultLifetime, "access_requests_unconfirmed": 72 * time.Hour, "staff_tokens": 72 * time.Hour,
+			"bookings_unconfirmed": 24 * time.Hour}
 		// Group rules by deadline (several rules may share one), then check each
 		// group: nothing goes a minute early, exactly its records go a minute late.
 		groups := map[time.Duration][]retention.Rule{}

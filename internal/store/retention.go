@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -36,6 +37,12 @@ var retentionSQL = map[retention.Target]string{
 
 // DeleteOlderThan implements retention.Store.
 func (db *DB) DeleteOlderThan(ctx context.Context, t retention.Target, cutoff time.Time) (int64, error) {
+	switch t {
+	case retention.ExpiredBookings:
+		return db.deleteBookings(ctx, `state IN ('PENDING', 'EXPIRED') AND expires_at <= ?`, cutoff)
+	case retention.PastBookings:
+		return db.deleteBookings(ctx, `slot_start <= ?`, cutoff)
+	}
 	if t == retention.Uploads {
 		// Rows and blobs: the rows go now, their blobs into the trash
 		// (upload.Service.SweepExpired deletes them).
@@ -77,4 +84,28 @@ func (db *DB) LastRetentionRuns(ctx context.Context) (map[string]retention.Run, 
 		out[rule] = retention.Run{Deleted: n, At: FromMillis(at)}
 	}
 	return out, rows.Err()
+}
+
+// deleteBookings deletes bookings with their seats and tokens, in one
+// transaction (a seat row without its booking would hold a slot).
+func (db *DB) deleteBookings(ctx context.Context, where string, cutoff time.Time) (int64, error) {
+	var n int64
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		sub := `SELECT id FROM bookings WHERE ` + where
+		for _, q := range []string{
+			`DELETE FROM booking_seats WHERE booking_id IN (` + sub + `)`,
+			`DELETE FROM booking_tokens WHERE booking_id IN (` + sub + `)`,
+		} {
+			if _, err := db.Exec(ctx, tx, q, Millis(cutoff)); err != nil {
+				return err
+			}
+		}
+		res, err := db.Exec(ctx, tx, `DELETE FROM bookings WHERE `+where, Millis(cutoff))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
 }
