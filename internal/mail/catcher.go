@@ -22,6 +22,9 @@ type Caught struct {
 	Subject    string
 	Raw        string
 	ReceivedAt time.Time
+	// Attachments are the files in Raw (ParseAttachments), filled in when
+	// the mail is read back.
+	Attachments []Attachment
 }
 
 // CatchStore keeps caught mails.

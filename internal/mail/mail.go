@@ -24,6 +24,9 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string
+	// Attachments go with the mail as files (CheckAttachments bounds them;
+	// Service.Queue and the outbox refuse more).
+	Attachments []Attachment
 }
 
 // Outbox status values.
@@ -140,8 +143,27 @@ func (s *Service) Send(ctx context.Context, lang i18n.Lang, name, to string, dat
 	return s.Queue(ctx, m)
 }
 
-// Queue puts a composed message into the outbox with its send job.
+// SendWith is Send with attachments, e.g. an appointment's iCalendar
+// file: the mail is composed as by Send, atts are added and checked
+// (CheckAttachments), and it is queued.
+func (s *Service) SendWith(ctx context.Context, lang i18n.Lang, name, to string, data any, atts ...Attachment) (string, error) {
+	m, err := s.Composer.Compose(lang, name, to, data)
+	if err != nil {
+		return "", fmt.Errorf("compose %s: %w", name, err)
+	}
+	m.Attachments = atts
+	return s.Queue(ctx, m)
+}
+
+// Queue puts a composed message into the outbox with its send job. Its
+// attachments are checked first (CheckAttachments): too many or too large
+// ones are an error and nothing is queued.
 func (s *Service) Queue(ctx context.Context, m Message) (string, error) {
+	atts, err := CheckAttachments(m.Attachments)
+	if err != nil {
+		return "", err
+	}
+	m.Attachments = atts
 	j, err := job.NewJob(JobKind, JobArgs{}, s.Now(), job.MaxAttempts(8))
 	if err != nil {
 		return "", err

@@ -1,9 +1,11 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
+	"mime"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -46,6 +48,9 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	}
+	if err := attach(msg, m.Attachments); err != nil {
+		return err
+	}
 	opts := []gomail.Option{gomail.WithPort(s.Port), gomail.WithTimeout(s.timeout())}
 	switch s.TLS {
 	case ImplicitTLS:
@@ -71,6 +76,38 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
 		return fmt.Errorf("smtp send: %w", err)
+	}
+	return nil
+}
+
+// attach adds the attachments: the message becomes multipart/mixed with
+// the text (and HTML alternative) first, then every file base64 encoded
+// with "Content-Disposition: attachment". The headers are written here,
+// not by go-mail: the content type keeps all its parameters (the method
+// of a text/calendar file, RFC 6047), and a name that is not plain ASCII
+// is RFC 2231 encoded (the filename* parameter). Without attachments
+// nothing changes.
+func attach(msg *gomail.Msg, atts []Attachment) error {
+	atts, err := CheckAttachments(atts)
+	if err != nil {
+		return err
+	}
+	for _, a := range atts {
+		mt, params, err := mime.ParseMediaType(a.ContentType)
+		if err != nil {
+			return fmt.Errorf("attachment %q: %w", a.Name, err)
+		}
+		params["name"] = a.Name
+		ctype := mime.FormatMediaType(mt, params)
+		disp := mime.FormatMediaType("attachment", map[string]string{"filename": a.Name})
+		if ctype == "" || disp == "" {
+			return fmt.Errorf("attachment %q: headers cannot be written", a.Name)
+		}
+		msg.AttachReadSeeker(a.Name, bytes.NewReader(a.Data), gomail.WithFileEncoding(gomail.EncodingB64), func(f *gomail.File) {
+			f.ContentType = gomail.ContentType(mt)
+			f.Header.Set("Content-Type", ctype)
+			f.Header.Set("Content-Disposition", disp)
+		})
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -22,10 +23,14 @@ func (db *DB) EnqueueMail(ctx context.Context, m mail.Message, j job.Job) (strin
 		return "", err
 	}
 	j.Args = args
+	atts, err := encodeAttachments(m.Attachments)
+	if err != nil {
+		return "", err
+	}
 	now := db.Now()
 	err = db.InTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.Exec(ctx, tx, `INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, status, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, m.To, m.Subject, m.Text, m.HTML, mail.Pending, Millis(now)); err != nil {
+		if _, err := db.Exec(ctx, tx, `INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, attachments, status, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, m.To, m.Subject, m.Text, m.HTML, atts, mail.Pending, Millis(now)); err != nil {
 			return err
 		}
 		return db.insertJob(ctx, tx, j, now)
@@ -36,12 +41,60 @@ func (db *DB) EnqueueMail(ctx context.Context, m mail.Message, j job.Job) (strin
 // FindMail implements mail.Outbox.
 func (db *DB) FindMail(ctx context.Context, id string) (*mail.Entry, error) {
 	var e mail.Entry
-	err := db.QueryRow(ctx, db, `SELECT id, recipient, subject, text_body, html_body, status, attempts FROM mail_outbox WHERE id = ?`, id).
-		Scan(&e.ID, &e.Message.To, &e.Message.Subject, &e.Message.Text, &e.Message.HTML, &e.Status, &e.Attempts)
+	var atts sql.NullString
+	err := db.QueryRow(ctx, db, `SELECT id, recipient, subject, text_body, html_body, attachments, status, attempts FROM mail_outbox WHERE id = ?`, id).
+		Scan(&e.ID, &e.Message.To, &e.Message.Subject, &e.Message.Text, &e.Message.HTML, &atts, &e.Status, &e.Attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, mail.ErrNotFound
 	}
-	return &e, err
+	if err != nil {
+		return nil, err
+	}
+	if e.Message.Attachments, err = decodeAttachments(atts); err != nil {
+		return nil, fmt.Errorf("mail %s: %w", id, err)
+	}
+	return &e, nil
+}
+
+// storedAttachment is one attachment in mail_outbox.attachments (JSON;
+// Data is base64 there).
+type storedAttachment struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Data        []byte `json:"data"`
+}
+
+// encodeAttachments checks the attachments (mail.CheckAttachments) and
+// returns their JSON, or NULL for none.
+func encodeAttachments(atts []mail.Attachment) (sql.NullString, error) {
+	atts, err := mail.CheckAttachments(atts)
+	if err != nil || len(atts) == 0 {
+		return sql.NullString{}, err
+	}
+	stored := make([]storedAttachment, len(atts))
+	for i, a := range atts {
+		stored[i] = storedAttachment(a)
+	}
+	b, err := json.Marshal(stored)
+	if err != nil {
+		return sql.NullString{}, err
+	}
+	return sql.NullString{String: string(b), Valid: true}, nil
+}
+
+func decodeAttachments(s sql.NullString) ([]mail.Attachment, error) {
+	if !s.Valid || s.String == "" {
+		return nil, nil
+	}
+	var stored []storedAttachment
+	if err := json.Unmarshal([]byte(s.String), &stored); err != nil {
+		return nil, fmt.Errorf("attachments: %w", err)
+	}
+	out := make([]mail.Attachment, len(stored))
+	for i, a := range stored {
+		out[i] = mail.Attachment(a)
+	}
+	return out, nil
 }
 
 // MarkMailSent implements mail.Outbox.
@@ -83,6 +136,7 @@ func (db *DB) ListCaughtMail(ctx context.Context, limit int) ([]mail.Caught, err
 			return nil, err
 		}
 		c.ReceivedAt = FromMillis(at)
+		c.Attachments = mail.ParseAttachments(c.Raw)
 		out = append(out, c)
 	}
 	return out, rows.Err()
@@ -97,6 +151,10 @@ func (db *DB) FindCaughtMail(ctx context.Context, id string) (*mail.Caught, erro
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
+	if err != nil {
+		return nil, err
+	}
 	c.ReceivedAt = FromMillis(at)
-	return &c, err
+	c.Attachments = mail.ParseAttachments(c.Raw)
+	return &c, nil
 }

@@ -9,6 +9,7 @@ package devpages
 import (
 	"context"
 	"embed"
+	"html/template"
 	"net/http"
 	"net/netip"
 
@@ -36,7 +37,10 @@ type Handler struct {
 
 // Routes loads the area's templates and registers its pages.
 func (h *Handler) Routes(site *web.Site) error {
-	pages, err := site.Pages(templates, nil)
+	pages, err := site.Pages(templates, template.FuncMap{
+		"size": func(b []byte) string { return fileSize(len(b)) },
+		"inc":  func(i int) int { return i + 1 },
+	})
 	if err != nil {
 		return err
 	}
@@ -44,6 +48,7 @@ func (h *Handler) Routes(site *web.Site) error {
 
 	site.Page("GET /{lang}/dev/post", h.local(h.mailCatcher), web.NoStore)
 	site.Page("GET /{lang}/dev/post/{id}", h.local(h.caughtMail), web.NoStore)
+	site.Page("GET /{lang}/dev/post/{id}/anhang/{n}", h.local(h.caughtMailAttachment), web.NoStore)
 	site.Page("GET /{lang}/dev/stelle", h.local(h.devOfficeList), web.NoStore)
 	site.Page("GET /{lang}/dev/stelle/{dest}", h.local(h.devOfficeDestination), web.NoStore)
 	site.Page("GET /{lang}/dev/stelle/{dest}/{sub}/{part}", h.local(h.devOfficeFile), web.NoStore)
