@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/sozialplattform/sozialplattform/internal/booking"
 	"io"
 	"log/slog"
 	"net"
@@ -53,6 +54,7 @@ type Main struct {
 	Places      *geo.Directory
 	TestIdP     *testidp.IdP // the built-in stand-in for BundID, if on
 	Catalogue   *content.Catalogue
+	Booking     *booking.Booker
 
 	// FITConnect is the local FIT-Connect stand-in of the embedded default
 	// (nil when a real service is configured or none).
@@ -191,6 +193,7 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *Main,
 	sweeper := &retention.Sweeper{Store: m.DB, Rules: retention.Rules, Now: m.DB.Now, Log: m.Log}
 	m.Queue.Register(retention.JobKind, func(ctx context.Context, _ *job.Job) error { return sweeper.Sweep(ctx) })
 	m.Queue.Every(retention.JobKind, retention.Interval)
+	m.wireBooking(catalog)
 
 	sp, idp, idpOrigin, err := m.wireBundID(ctx)
 	if err != nil {
@@ -239,10 +242,18 @@ func NewMain(ctx context.Context, cfg config.Config, logOut io.Writer) (_ *Main,
 		if err := m.loadDemoCentres(ctx); err != nil {
 			return nil, err
 		}
+		if err := m.loadDemoBooking(ctx); err != nil {
+			m.Close()
+			return nil, err
+		}
 		if err := m.loadDemoOffices(ctx); err != nil {
 			m.Close()
 			return nil, err
 		}
+	}
+	if err := m.refreshBookingReady(ctx); err != nil {
+		m.Close()
+		return nil, err
 	}
 	// Loading reference and demo data leaves megabytes of garbage; hand it
 	// back to the system now rather than minutes later, so an idle instance

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"github.com/sozialplattform/sozialplattform/internal/booking"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,7 +58,7 @@ func (m *Main) wireWeb(p webParts) error {
 	offices := &office.Finder{Store: m.DB}
 	drafts := &draft.Service{Store: m.DB, Now: m.DB.Now}
 	centres, centreEditor := &counselling.Directory{Store: m.DB}, &counselling.Editor{Store: m.DB, Places: m.Places, Now: m.DB.Now}
-	booker := m.booker()
+	booker := m.Booking
 	back := &backoffice.Handler{Accounts: m.Accounts, Mail: m.MailService, Store: m.DB, BaseURL: cfg.BaseURL,
 		OperatorEmail: cfg.OperatorEmail, MailCatcher: m.Catcher != nil, CentreEditor: centreEditor, CentreBulk: m.DB,
 		Onboarding:  &counselling.Onboarding{Store: m.DB, Limits: m.DB, Now: m.DB.Now},
@@ -99,19 +98,4 @@ func (m *Main) wireWeb(p webParts) error {
 // scan catches what this misses.
 func (m *Main) deliverNow(ctx context.Context, id string) {
 	_ = m.Queue.Enqueue(ctx, deliverJob, id, job.Unique("deliver:"+id+":now"))
-}
-
-// booker is the appointment booking of counselling centres; a centre's
-// public holidays follow the municipality of its main address.
-func (m *Main) booker() *booking.Booker {
-	return &booking.Booker{Store: m.DB, Centres: m.DB, Now: m.DB.Now, AGS: func(c *counselling.Centre) string {
-		if len(c.Locations) == 0 {
-			return ""
-		}
-		res, err := m.Places.Lookup(c.Locations[0].Postcode+" "+c.Locations[0].City, 1)
-		if err != nil || len(res.Places) == 0 {
-			return ""
-		}
-		return res.Places[0].AGS
-	}}
 }

@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
+	"github.com/sozialplattform/sozialplattform/internal/job"
+	"github.com/sozialplattform/sozialplattform/internal/mail"
 )
 
 // States of a booking. PENDING → CONFIRMED → CANCELLED | DONE | NO_SHOW;
@@ -218,6 +220,11 @@ type Store interface {
 	Transition(ctx context.Context, id string, from []string, to string, t Transition) (*Booking, error)
 	// Bookings lists a centre's bookings with a start in [from, to).
 	Bookings(ctx context.Context, centreID string, from, to time.Time) ([]Booking, error)
+	// DueReminders lists confirmed bookings whose reminder is due.
+	DueReminders(ctx context.Context, now time.Time, limit int) ([]Booking, error)
+	// MarkReminded marks the reminder sent, stores a new cancel token and
+	// queues the mail, in one step, unless it was sent already (false).
+	MarkReminded(ctx context.Context, id string, now time.Time, cancelHash string, m mail.Message, j job.Job) (bool, error)
 }
 
 // Transition carries what a state change records.

@@ -3,7 +3,7 @@ package booking
 import (
 	"context"
 	"errors"
-	"net/mail"
+	netmail "net/mail"
 	"strings"
 	"time"
 	"unicode"
@@ -12,6 +12,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
+	"github.com/sozialplattform/sozialplattform/internal/job"
+	"github.com/sozialplattform/sozialplattform/internal/mail"
 )
 
 // Centres gives the booking the centre it belongs to.
@@ -162,7 +164,7 @@ func (r *Request) Validate() []FieldError {
 	}
 	name("nachname", r.LastName, "booking.error.last_name")
 	name("vorname", r.FirstName, "booking.error.first_name")
-	if a, err := mail.ParseAddress(r.Email); r.Email == "" || err != nil || a.Address != r.Email || len(r.Email) > MaxEmail {
+	if a, err := netmail.ParseAddress(r.Email); r.Email == "" || err != nil || a.Address != r.Email || len(r.Email) > MaxEmail {
 		errs = append(errs, FieldError{Field: "email", Key: "booking.error.email"})
 	}
 	if r.Phone != "" && !counselling.ValidPhone(r.Phone) {
@@ -393,4 +395,79 @@ func (b *Booker) Check(ctx context.Context, c *counselling.Centre, mailOK bool, 
 		out = append(out, Problem{Key: "booking.check.no_mail"})
 	}
 	return out, nil
+}
+
+// Readiness is what RefreshReady needs besides the booking store.
+type Readiness interface {
+	AllCentres(ctx context.Context) ([]*counselling.Centre, error)
+	// StaffIDsOf lists the staff of an organisation.
+	StaffIDsOf(ctx context.Context, orgID string) (map[string]bool, error)
+	SetBookingReady(ctx context.Context, ids []string) error
+}
+
+// RefreshReady runs the Konfig-Check of every centre that wants its own
+// booking and records the ones that pass; only these are shown with
+// online booking (Fall 1). Run periodically (free slots run out with
+// time) and after a centre changes its booking.
+func (b *Booker) RefreshReady(ctx context.Context, r Readiness, mailOK bool) ([]string, error) {
+	cs, err := r.AllCentres(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ready []string
+	staff := map[string]map[string]bool{}
+	for _, c := range cs {
+		if !c.OwnBooking {
+			continue
+		}
+		ids, ok := staff[c.OrgID]
+		if !ok {
+			if ids, err = r.StaffIDsOf(ctx, c.OrgID); err != nil {
+				return nil, err
+			}
+			staff[c.OrgID] = ids
+		}
+		problems, err := b.Check(ctx, c, mailOK, ids)
+		if err != nil {
+			return nil, err
+		}
+		if len(problems) == 0 {
+			ready = append(ready, c.ID)
+		}
+	}
+	return ready, r.SetBookingReady(ctx, ready)
+}
+
+// ReminderJob is the periodic job that sends due reminders.
+const ReminderJob = "booking_reminders"
+
+// SendReminders queues the reminder of every confirmed booking that is
+// due: compose makes the mail, with the new cancel link's token. Each is
+// sent exactly once (Store.MarkReminded).
+func (b *Booker) SendReminders(ctx context.Context, compose func(bk Booking, cancelToken string) (mail.Message, error)) (int, error) {
+	now := b.Now()
+	due, err := b.Store.DueReminders(ctx, now, 200)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, bk := range due {
+		token, hash := NewToken()
+		m, err := compose(bk, token)
+		if err != nil {
+			return n, err
+		}
+		j, err := job.NewJob(mail.JobKind, mail.JobArgs{}, now, job.MaxAttempts(8))
+		if err != nil {
+			return n, err
+		}
+		ok, err := b.Store.MarkReminded(ctx, bk.ID, now, hash, m, j)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
 }

@@ -75,8 +75,12 @@ type Centre struct {
 	// Fall 4, OnlineURL = Fall 5, neither = Fall 6).
 	OwnBooking bool
 	BookingURL string
-	OwnOnline  bool
-	OnlineURL  string
+	// BookingReady: the centre's booking passes the Konfig-Check
+	// (booking.Booker.Check); set by the store, not part of the centre's
+	// own data. Only then is OwnBooking offered (Fall 1).
+	BookingReady bool
+	OwnOnline    bool
+	OnlineURL    string
 
 	UpdatedAt time.Time
 	UpdatedBy string
@@ -113,7 +117,7 @@ const (
 // BookingCase is the seed's Fall 1, 2 or 3.
 func (c *Centre) BookingCase() int {
 	switch {
-	case c.OwnBooking:
+	case c.OwnBooking && c.BookingReady:
 		return BookOwn
 	case c.BookingURL != "":
 		return BookExternal

@@ -200,3 +200,12 @@ func (s *Service) HandleJob(ctx context.Context, j *job.Job) error {
 	}
 	return s.Outbox.MarkMailSent(ctx, e.ID, s.Now())
 }
+
+// BookingReminder is what the reminder before an appointment says
+// (template booking_reminder).
+type BookingReminder struct {
+	Centre, Service, When, Address, CancelLink string
+}
+
+// SubjectArgs puts the appointment's time into the subject.
+func (b BookingReminder) SubjectArgs() []any { return []any{"when", b.When} }

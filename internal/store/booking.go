@@ -10,6 +10,8 @@ import (
 
 	"github.com/sozialplattform/sozialplattform/internal/booking"
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
+	"github.com/sozialplattform/sozialplattform/internal/job"
+	"github.com/sozialplattform/sozialplattform/internal/mail"
 )
 
 // Services implements booking.Store: a centre's services in their order.
@@ -350,4 +352,114 @@ func (db *DB) Bookings(ctx context.Context, centreID string, from, to time.Time)
 		out = append(out, *b)
 	}
 	return out, rows.Err()
+}
+
+// BookingReady lists the centres whose booking passes the Konfig-Check.
+func (db *DB) BookingReady(ctx context.Context) (map[string]bool, error) {
+	rows, err := db.Query(ctx, db, `SELECT centre_id FROM booking_ready`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// SetBookingReady replaces the set of ready centres; when it changes, the
+// centres' version moves on, so the finder's index and cached pages follow.
+func (db *DB) SetBookingReady(ctx context.Context, ids []string) error {
+	return db.InTx(ctx, func(tx *sql.Tx) error {
+		rows, err := db.Query(ctx, tx, `SELECT centre_id FROM booking_ready`)
+		if err != nil {
+			return err
+		}
+		have := map[string]bool{}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			have[id] = true
+		}
+		rows.Close()
+		want := map[string]bool{}
+		for _, id := range ids {
+			want[id] = true
+		}
+		same := len(have) == len(want)
+		for id := range want {
+			same = same && have[id]
+		}
+		if same {
+			return nil
+		}
+		if _, err := db.Exec(ctx, tx, `DELETE FROM booking_ready`); err != nil {
+			return err
+		}
+		for id := range want {
+			if _, err := db.Exec(ctx, tx, `INSERT INTO booking_ready (centre_id) VALUES (?)`, id); err != nil {
+				return err
+			}
+		}
+		_, err = db.Exec(ctx, tx, `UPDATE centres_version SET version = version + 1 WHERE id = 1`)
+		return err
+	})
+}
+
+// DueReminders implements booking.Store: confirmed bookings whose reminder
+// is due and not sent, appointment still ahead.
+func (db *DB) DueReminders(ctx context.Context, now time.Time, limit int) ([]booking.Booking, error) {
+	rows, err := db.Query(ctx, db, `SELECT `+bookingColumns+` FROM bookings WHERE state = ? AND reminder_sent = 0 AND reminder_due <= ?
+		AND slot_start > ? ORDER BY reminder_due LIMIT ?`, booking.Confirmed, Millis(now), Millis(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []booking.Booking
+	for rows.Next() {
+		b, err := scanBooking(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *b)
+	}
+	return out, rows.Err()
+}
+
+// MarkReminded implements booking.Store: in one transaction the reminder
+// is marked sent (only if it was not: another instance may be at the same
+// booking), a new cancel token stored and the mail queued — so each
+// reminder goes out exactly once, also across instances and crashes.
+func (db *DB) MarkReminded(ctx context.Context, id string, now time.Time, cancelHash string, m mail.Message, j job.Job) (bool, error) {
+	sent := false
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := db.Exec(ctx, tx, `UPDATE bookings SET reminder_sent = ? WHERE id = ? AND reminder_sent = 0 AND state = ?`,
+			Millis(now), id, booking.Confirmed)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return err
+		}
+		if _, err := db.Exec(ctx, tx, `INSERT INTO booking_tokens (hash, booking_id, purpose) VALUES (?, ?, ?)`, cancelHash, id, booking.PurposeCancel); err != nil {
+			return err
+		}
+		// The mail goes out now by the database's clock, whatever clock
+		// decided that the reminder was due.
+		j.RunAt = db.Now()
+		if _, err := db.enqueueMailTx(ctx, tx, m, j); err != nil {
+			return err
+		}
+		sent = true
+		return nil
+	})
+	return sent, err
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sozialplattform/sozialplattform/internal/booking"
+	"github.com/sozialplattform/sozialplattform/internal/job"
+	"github.com/sozialplattform/sozialplattform/internal/mail"
 	"github.com/sozialplattform/sozialplattform/internal/store"
 	"github.com/sozialplattform/sozialplattform/internal/testenv"
 )
@@ -175,6 +177,88 @@ func TestHoldsExpireAndLimits(t *testing.T) {
 		}
 		if err := db.ClaimSeat(ctx, claim("s4", start.Add(9*time.Hour), now, 1, "SAME@example.org", "c9")); !errors.Is(err, booking.ErrTooMany) {
 			t.Fatalf("a fourth pending booking for one address: %v", err)
+		}
+	})
+}
+
+// TestReminderExactlyOnce: several instances reach the same due reminder
+// at once; exactly one marks it and queues its mail, in the same
+// transaction (so a crash between the two cannot lose or double it).
+func TestReminderExactlyOnce(t *testing.T) {
+	testenv.Both(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 5, 4, 8, 0, 0, 0, time.UTC)
+		start := now.Add(30 * time.Hour)
+		c := claim("s5", start, now, 1, "rem@example.org", "kx")
+		if err := db.ClaimSeat(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Transition(ctx, c.Booking.ID, []string{booking.Pending}, booking.Confirmed,
+			booking.Transition{Now: now, ReminderDue: start.Add(-24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		later := start.Add(-23 * time.Hour)
+		due, err := db.DueReminders(ctx, later, 10)
+		if err != nil || len(due) != 1 {
+			t.Fatalf("due: %v %v", due, err)
+		}
+		const n = 8
+		sent := make([]bool, n)
+		var wg sync.WaitGroup
+		gate := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-gate
+				_, hash := booking.NewToken()
+				j, _ := job.NewJob(mail.JobKind, mail.JobArgs{}, later)
+				ok, err := db.MarkReminded(ctx, c.Booking.ID, later, hash, mail.Message{To: "rem@example.org", Subject: "Erinnerung"}, j)
+				if err != nil {
+					t.Error(err)
+				}
+				sent[i] = ok
+			}()
+		}
+		close(gate)
+		wg.Wait()
+		k := 0
+		for _, ok := range sent {
+			if ok {
+				k++
+			}
+		}
+		var mails int
+		if err := db.QueryRowContext(ctx, db.Rebind(`SELECT COUNT(*) FROM mail_outbox WHERE recipient = ?`), "rem@example.org").Scan(&mails); err != nil {
+			t.Fatal(err)
+		}
+		if k != 1 || mails != 1 {
+			t.Fatalf("%d instances sent the reminder, %d mails queued; want 1 and 1", k, mails)
+		}
+		if due, _ := db.DueReminders(ctx, later.Add(time.Hour), 10); len(due) != 0 {
+			t.Fatalf("still due after sending: %d", len(due))
+		}
+	})
+}
+
+// TestBookingReadyMovesTheVersion: a change of the set of centres with
+// working booking moves the centres' version (the finder follows); the
+// same set again does not.
+func TestBookingReadyMovesTheVersion(t *testing.T) {
+	testenv.Both(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		v0, _ := db.CentresVersion(ctx)
+		if err := db.SetBookingReady(ctx, []string{"a", "b"}); err != nil {
+			t.Fatal(err)
+		}
+		v1, _ := db.CentresVersion(ctx)
+		if err := db.SetBookingReady(ctx, []string{"b", "a"}); err != nil {
+			t.Fatal(err)
+		}
+		v2, _ := db.CentresVersion(ctx)
+		ready, _ := db.BookingReady(ctx)
+		if v1 == v0 || v2 != v1 || !ready["a"] || !ready["b"] || len(ready) != 2 {
+			t.Fatalf("versions %d %d %d, ready %v", v0, v1, v2, ready)
 		}
 	})
 }

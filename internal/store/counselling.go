@@ -91,7 +91,18 @@ func (db *DB) queryCentres(ctx context.Context, q string, args ...any) ([]*couns
 		}
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	ready, err := db.BookingReady(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range out {
+		c.BookingReady = ready[c.ID]
+	}
+	return out, nil
 }
 
 // CentresVersion implements counselling.DirectoryStore.
@@ -117,7 +128,15 @@ func (db *DB) FindCentre(ctx context.Context, id string) (*counselling.Centre, e
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, counselling.ErrNotFound
 	}
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if err := db.QueryRow(ctx, db, `SELECT COUNT(*) FROM booking_ready WHERE centre_id = ?`, id).Scan(&n); err != nil {
+		return nil, err
+	}
+	c.BookingReady = n > 0
+	return c, nil
 }
 
 // SlugTaken implements counselling.EditorStore.

@@ -17,6 +17,19 @@ import (
 // EnqueueMail implements mail.Outbox: the entry and its send job are written in
 // one transaction.
 func (db *DB) EnqueueMail(ctx context.Context, m mail.Message, j job.Job) (string, error) {
+	var id string
+	err := db.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, err = db.enqueueMailTx(ctx, tx, m, j)
+		return err
+	})
+	return id, err
+}
+
+// enqueueMailTx writes a mail and its send job within tx, so a caller can
+// make sending part of its own change (a reminder marked sent and its
+// mail queued: both or neither).
+func (db *DB) enqueueMailTx(ctx context.Context, tx *sql.Tx, m mail.Message, j job.Job) (string, error) {
 	id := uuid.NewString()
 	args, err := json.Marshal(mail.JobArgs{OutboxID: id})
 	if err != nil {
@@ -28,14 +41,11 @@ func (db *DB) EnqueueMail(ctx context.Context, m mail.Message, j job.Job) (strin
 		return "", err
 	}
 	now := db.Now()
-	err = db.InTx(ctx, func(tx *sql.Tx) error {
-		if _, err := db.Exec(ctx, tx, `INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, attachments, status, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, m.To, m.Subject, m.Text, m.HTML, atts, mail.Pending, Millis(now)); err != nil {
-			return err
-		}
-		return db.insertJob(ctx, tx, j, now)
-	})
-	return id, err
+	if _, err := db.Exec(ctx, tx, `INSERT INTO mail_outbox (id, recipient, subject, text_body, html_body, attachments, status, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, m.To, m.Subject, m.Text, m.HTML, atts, mail.Pending, Millis(now)); err != nil {
+		return "", err
+	}
+	return id, db.insertJob(ctx, tx, j, now)
 }
 
 // FindMail implements mail.Outbox.

@@ -62,3 +62,21 @@ func (db *DB) SetPasswordHash(ctx context.Context, staffID, hash string) error {
 	_, err := db.Exec(ctx, db, `UPDATE staff_users SET password_hash = ?, failed_logins = 0, locked_until = 0 WHERE id = ?`, hash, staffID)
 	return err
 }
+
+// StaffIDsOf implements booking.Readiness.
+func (db *DB) StaffIDsOf(ctx context.Context, orgID string) (map[string]bool, error) {
+	rows, err := db.Query(ctx, db, `SELECT id FROM staff_users WHERE org_id = ?`, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
