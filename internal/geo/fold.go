@@ -44,12 +44,13 @@ func Fold(s string) string {
 	return b.String()
 }
 
+var umlauts = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "Ä", "ae", "Ö", "oe", "Ü", "ue")
+
 // FoldStrict is Fold that keeps umlauts apart from plain vowels ("Mörsbach"
 // and "Morsbach" are two towns): for matching names between data sources,
 // where both sides spell correctly.
 func FoldStrict(s string) string {
-	r := strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "Ä", "ae", "Ö", "oe", "Ü", "ue")
-	s = r.Replace(s)
+	s = umlauts.Replace(s)
 	var b strings.Builder
 	space := false
 	for _, c := range strings.ToLower(s) {

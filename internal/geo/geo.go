@@ -45,6 +45,13 @@ type Place struct {
 	IsKreis bool
 
 	rank int32 // position by population, largest first (the name index's order)
+	// FoldStrict of the name and of its part before a bracket, computed
+	// once: the look-up ranks the spelling typed first by them.
+	strictName, strictShort string
+}
+
+func (p *Place) setStrict() {
+	p.strictName, p.strictShort = FoldStrict(p.Name), FoldStrict(shortName(p.Name))
 }
 
 // Kreis is a Landkreis, Kreis or kreisfreie Stadt.
@@ -104,6 +111,7 @@ func Load() (*Directory, error) {
 			p.HasCoord = true
 		}
 		p.Postcodes = strings.Split(f[8], ",")
+		p.setStrict()
 		d.munis = append(d.munis, p)
 		d.byAGS[p.AGS] = p
 		for _, c := range p.Postcodes {
@@ -127,6 +135,7 @@ func Load() (*Directory, error) {
 			return nil
 		}
 		p := &Place{Name: k.Label(), Official: k.Name, Kreis: k.AGS, IsKreis: true, Population: kreisPop[k.AGS]}
+		p.setStrict()
 		d.kreisPlaces[k.AGS] = p
 		b.addPrimary(p.Name, p)
 		// The bare name ("Steinfurt", "München") finds the Kreis too, after

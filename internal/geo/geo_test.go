@@ -205,7 +205,7 @@ func TestBadInput(t *testing.T) {
 		"5384":                      geo.ErrPostcodeFormat,
 		"538400":                    geo.ErrPostcodeFormat,
 		"53a40":                     geo.ErrPostcodeFormat,
-		"Troisdorf 53840":           geo.ErrPostcodeFormat,
+		"Troisdorf 5384":            geo.ErrPostcodeFormat,
 		"'; DROP TABLE places; --":  geo.ErrCharacters,
 		"<script>alert(1)</script>": geo.ErrCharacters,
 		"Atlantis":                  geo.ErrNotFound,

@@ -25,6 +25,7 @@ const (
 type nameEntry struct {
 	place         *Place
 	primary, full bool
+	name          string // an alias's own name (a district), "" for a place's own
 }
 
 type nameIndex struct {
@@ -41,10 +42,14 @@ func (b *indexBuilder) addPrimary(name string, p *Place) { b.add(name, p, true) 
 func (b *indexBuilder) addAlias(name string, p *Place)   { b.add(name, p, false) }
 
 func (b *indexBuilder) add(name string, p *Place, primary bool) {
+	own := ""
+	if !primary {
+		own = name
+	}
 	full := Fold(name)
-	b.put(full, nameEntry{p, primary, true})
+	b.put(full, nameEntry{p, primary, true, own})
 	if short := Fold(shortName(name)); short != full && short != "" {
-		b.put(short, nameEntry{p, primary, false})
+		b.put(short, nameEntry{p, primary, false, own})
 	}
 }
 

@@ -202,3 +202,66 @@ func TestSuggestionsRankWhatPeopleMean(t *testing.T) {
 		}
 	}
 }
+
+// TestWalkFindings (new-user walk of issue 15): what a person types as
+// people type it either names the place or asks — never a different place
+// silently.
+func TestWalkFindings(t *testing.T) {
+	d := directory(t)
+	resolved := map[string]string{
+		"Troisdorf 53840":   "Troisdorf",
+		"D-53840":           "Troisdorf",
+		"Frankfurt Main":    "Frankfurt am Main",
+		"Frankfurt/Main":    "Frankfurt am Main",
+		"Frankfurt (Main)":  "Frankfurt am Main",
+		"St. Augustin":      "Sankt Augustin",
+		"Sankt Ingbert":     "St. Ingbert",
+		"Neustadt/Waldnaab": "Neustadt a.d. Waldnaab",
+		"Halle Westfalen":   "Halle (Westf.)",
+		"Berlin-Neukölln":   "Berlin",
+		"Köln-Porz":         "Köln",
+		"Hamburg-Altona":    "Hamburg",
+		"ميونخ":             "München",
+		"برلين":             "Berlin",
+	}
+	for q, want := range resolved {
+		res, msg := d.Resolve(q)
+		if msg != "" || res.Place == nil || res.Place.Name != want {
+			t.Errorf("%q → %v %q %v, want %s", q, res.Place, msg, res.Choices, want)
+		}
+	}
+	// Asked, not decided: a similar spelling, a prefix, a name not at the
+	// postcode typed, a city with an unknown rest.
+	for q, first := range map[string]string{
+		"Beuel":        "Beulich",
+		"Suelz":        "",
+		"53840 Köln":   "Troisdorf",
+		"Bonn-Beuel":   "Bonn",
+		"Neuenkirch":   "",
+		"Neuenkirchen": "Neuenkirchen",
+	} {
+		res, msg := d.Resolve(q)
+		if msg != "" || res.Place != nil || len(res.Choices) == 0 || first != "" && !strings.HasPrefix(res.Choices[0].Label, first) {
+			t.Errorf("%q: resolved to %v (%q), choices %v; want a question, %q first", q, res.Place, msg, res.Choices, first)
+		}
+	}
+	if res, _ := d.Resolve("53840 Köln"); !res.Mismatch {
+		t.Error("53840 Köln: the mismatch is not said")
+	}
+	// Every municipality of a postcode is offered (54636 has 39).
+	if res, _ := d.Resolve("54636"); len(res.Choices) != 39 || res.More {
+		t.Errorf("54636: %d choices", len(res.Choices))
+	}
+	if res, _ := d.Resolve("Bad"); !res.More {
+		t.Error("Bad: more than 30 places, not said")
+	}
+	// A district names its municipality in the choice.
+	res, _ := d.Resolve("Neustadt")
+	found := false
+	for _, c := range res.Choices {
+		found = found || strings.HasPrefix(c.Label, "Neustadt (Hamburg")
+	}
+	if !found {
+		t.Errorf("Neustadt: Hamburg's district not labelled: %v", res.Choices)
+	}
+}

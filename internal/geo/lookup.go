@@ -33,8 +33,31 @@ type Result struct {
 	// (or Kreis) with exactly that name, when no other place found is
 	// larger ("München" is the city, though "Landkreis München" is found
 	// too; "Halle" asks, as Halle (Saale) is larger than the Halle named
-	// so). nil when the person must choose.
+	// so). nil when the person must choose; also when only the start of
+	// a name or a similar spelling matched ("Beuel" is not "Beulich").
 	Named *Place
+	// Via names the district or village a place was found by ("Neustadt"
+	// finds Hamburg through its district Neustadt).
+	Via map[*Place]string
+	// Mismatch: the name typed with a postcode is not at that postcode;
+	// Places are the postcode's.
+	Mismatch bool
+	// More: more places matched than the limit let through.
+	More bool
+}
+
+// splitPostcode reads "53840 Troisdorf", "Troisdorf 53840" and
+// "D-53840": the postcode and the rest.
+func splitPostcode(q string) (code, name string) {
+	q = strings.TrimPrefix(strings.TrimPrefix(q, "D-"), "D ")
+	f := strings.Fields(q)
+	switch {
+	case len(f) > 1 && digits(f[len(f)-1]) && !digits(f[0]):
+		return f[len(f)-1], strings.Join(f[:len(f)-1], " ")
+	case len(f) > 0:
+		return f[0], strings.Join(f[1:], " ")
+	}
+	return "", ""
 }
 
 // Lookup finds places by postcode ("53840"), postcode and name
@@ -59,7 +82,7 @@ func (d *Directory) Lookup(q string, limit int) (Result, error) {
 	}
 	var code, name string
 	if strings.ContainsFunc(q, unicode.IsDigit) {
-		code, name, _ = strings.Cut(q, " ")
+		code, name = splitPostcode(q)
 		if len(code) != 5 || !digits(code) || strings.ContainsFunc(name, unicode.IsDigit) {
 			return Result{}, ErrPostcodeFormat
 		}
@@ -72,13 +95,14 @@ func (d *Directory) Lookup(q string, limit int) (Result, error) {
 			return Result{Postcode: code}, ErrNotFound
 		}
 		if key := Fold(stripTitle(name)); key != "" {
+			typed := Fold(name) // "Stadt Wehlen" is a name, not a title
 			// The name as labelled ("22929 Hamfelde (Stormarn)"), else
 			// the name before a bracket, else the start of a name.
 			var full, short, prefix []*Place
 			for _, p := range ps {
 				s := Fold(shortName(p.Name))
 				switch {
-				case Fold(p.Name) == key:
+				case Fold(p.Name) == key || Fold(p.Name) == typed:
 					full = append(full, p)
 				case s == key:
 					short = append(short, p)
@@ -86,11 +110,17 @@ func (d *Directory) Lookup(q string, limit int) (Result, error) {
 					prefix = append(prefix, p)
 				}
 			}
+			matched := false
 			for _, named := range [][]*Place{full, short, prefix} {
 				if len(named) > 0 {
-					ps = named
+					ps, matched = named, true
 					break
 				}
+			}
+			if !matched {
+				// "53840 Köln": the name is not at the postcode. Ask
+				// instead of taking the postcode's place silently.
+				return Result{Postcode: code, Places: capped(ps, limit), Mismatch: true}, nil
 			}
 		}
 		r := Result{Postcode: code, Places: capped(ps, limit)}
@@ -109,14 +139,26 @@ func (d *Directory) Lookup(q string, limit int) (Result, error) {
 // that begin with the letters typed ("Mün" → München first).
 func (d *Directory) lookupName(name string, limit int) (Result, error) {
 	keys := []string{Fold(name)}
-	if s := Fold(stripTitle(name)); s != keys[0] && s != "" {
-		keys = append(keys, s) // "Stadt Köln", "Landeshauptstadt Düsseldorf"
+	add := func(k string) {
+		if k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	add(Fold(stripTitle(name))) // "Stadt Köln", "Landeshauptstadt Düsseldorf"
+	// "St. Augustin" is "Sankt Augustin", "Sankt Ingbert" "St. Ingbert".
+	for _, k := range slices.Clone(keys) {
+		if rest, ok := strings.CutPrefix(k, "st "); ok {
+			add("sankt " + rest)
+		} else if rest, ok := strings.CutPrefix(k, "sankt "); ok {
+			add("st " + rest)
+		}
 	}
 	if keys[0] == "" {
 		return Result{}, ErrCharacters
 	}
 	var first, second []nameEntry
 	var named, rivals []*Place // rivals: found by the key that named it
+	exact := false
 	for _, k := range keys {
 		fromKey := len(named) == 0 // the name as typed before the one without titles
 		add := func(e nameEntry) {
@@ -131,15 +173,20 @@ func (d *Directory) lookupName(name string, limit int) (Result, error) {
 		}
 		for _, e := range d.names.exact(k) {
 			add(e)
+			exact = true
 			if e.primary && e.full && fromKey {
 				named = append(named, e.place)
 			}
 		}
 		for _, e := range d.names.prefixed(k + " ") {
 			add(e)
+			exact = true
 		}
 	}
 	if len(first) == 0 && len(second) == 0 {
+		if r, ok := d.cityAndDistrict(name, limit); ok {
+			return r, nil
+		}
 		// Only the start of a name: a place's own names before its
 		// districts' ("Mu" is München before Berlin-Müggelheim).
 		for _, e := range d.names.prefixed(keys[0]) {
@@ -150,22 +197,49 @@ func (d *Directory) lookupName(name string, limit int) (Result, error) {
 			}
 		}
 	}
+	// The spelling typed first: "Neuenkirchen" before the Neunkirchens
+	// that fold to the same key, then by population.
+	strict := FoldStrict(name)
+	same := func(p *Place) bool {
+		n := p.strictName
+		return n == strict || p.strictShort == strict || len(n) > len(strict) && n[len(strict)] == ' ' && strings.HasPrefix(n, strict)
+	}
 	var found []*Place
+	via := map[*Place]string{}
 	seen := map[*Place]bool{}
-	for _, group := range [][]nameEntry{first, second} {
-		sort.SliceStable(group, func(i, j int) bool { return byPopulation(group[i].place, group[j].place) })
+	for gi, group := range [][]nameEntry{first, second} {
+		sort.SliceStable(group, func(i, j int) bool {
+			if a, b := same(group[i].place), same(group[j].place); a != b {
+				return a
+			}
+			return byPopulation(group[i].place, group[j].place)
+		})
 		for _, e := range group {
 			if !seen[e.place] {
 				seen[e.place] = true
 				found = append(found, e.place)
+				if gi == 1 && e.name != "" && !e.place.IsKreis {
+					via[e.place] = e.name
+				}
 			}
 		}
 	}
 	if len(found) == 0 {
 		return Result{}, ErrNotFound
 	}
-	var r Result
+	r := Result{Via: via}
+	var strictNamed []*Place
+	for _, p := range named {
+		if same(p) && !slices.Contains(strictNamed, p) {
+			strictNamed = append(strictNamed, p)
+		}
+	}
+	if len(strictNamed) == 1 {
+		named = strictNamed // "Neuenkirchen" typed so: the others only fold alike
+	}
 	switch {
+	case !exact:
+		// Only the start of a name matched: offer, never decide.
 	case len(found) == 1:
 		r.Named = found[0]
 	case len(named) == 1 || len(named) > 1 && allSame(named):
@@ -173,11 +247,16 @@ func (d *Directory) lookupName(name string, limit int) (Result, error) {
 		for _, p := range rivals {
 			// A Kreis of the same name holds the municipality: choosing
 			// the municipality is never wrong there.
-			if !p.IsKreis && p.Population > r.Named.Population {
+			if !p.IsKreis && p != r.Named && p.Population > r.Named.Population && (same(p) || !same(r.Named)) {
 				r.Named = nil
 				break
 			}
 		}
+	}
+	if r.Named != nil && !same(r.Named) && spelledOut(name) {
+		// "Suelz" matched "Sulz" only because "ue" may stand for "ü":
+		// ask ("Koln" for Köln is decided: no letters were dropped).
+		r.Named = nil
 	}
 	if r.Named != nil && found[0] != r.Named {
 		// What the query names comes first ("Landkreis München" before
@@ -186,8 +265,41 @@ func (d *Directory) lookupName(name string, limit int) (Result, error) {
 		copy(found[1:i+1], found[:i])
 		found[0] = r.Named
 	}
+	r.More = limit > 0 && len(found) > limit
 	r.Places = capped(found, limit)
 	return r, nil
+}
+
+// cityAndDistrict reads "Berlin-Neukölln", "Köln Porz", "Bonn-Beuel": a
+// municipality's name followed by more. When the rest is a district of
+// that municipality, the query names it; otherwise the municipality is
+// offered (not decided: the rest may mean something else).
+func (d *Directory) cityAndDistrict(name string, limit int) (Result, bool) {
+	words := strings.Fields(Fold(name))
+	for i := len(words) - 1; i >= 1; i-- {
+		head, tail := strings.Join(words[:i], " "), strings.Join(words[i:], " ")
+		var city *Place
+		for _, e := range d.names.exact(head) {
+			if e.primary && e.full && !e.place.IsKreis {
+				if city != nil && city != e.place {
+					city = nil
+					break
+				}
+				city = e.place
+			}
+		}
+		if city == nil {
+			continue
+		}
+		r := Result{Places: []*Place{city}}
+		for _, e := range append(d.names.exact(tail), d.names.prefixed(tail+" ")...) {
+			if e.place == city {
+				r.Named = city // "Köln-Porz": Porz (am Rhein) is Köln's
+			}
+		}
+		return r, true
+	}
+	return Result{}, false
 }
 
 func allSame(ps []*Place) bool {
@@ -257,4 +369,11 @@ func westernDigits(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// spelledOut: the name has "ae", "oe" or "ue", which Fold reads as an
+// umlaut and so may match a different name.
+func spelledOut(name string) bool {
+	l := strings.ToLower(name)
+	return strings.Contains(l, "ae") || strings.Contains(l, "oe") || strings.Contains(l, "ue")
 }

@@ -3,6 +3,7 @@ package geo
 import (
 	"errors"
 	"strings"
+	"unicode"
 )
 
 // Resolution is what a place typed into a form comes to: exactly one place,
@@ -12,6 +13,10 @@ type Resolution struct {
 	Query   string // as typed, shown again in the field
 	Choices []Choice
 	Place   *Resolved
+	// More: more places have that name than are offered; the person
+	// should add the postcode. Mismatch: the name is not at the postcode
+	// typed; the choices are the postcode's places.
+	More, Mismatch bool
 }
 
 // Choice is one of several places a query matched.
@@ -78,7 +83,11 @@ var problemKeys = []struct {
 // returns the message key of the reason, to be shown beside the field.
 func (d *Directory) Resolve(q string) (*Resolution, string) {
 	res := &Resolution{Query: q}
-	found, err := d.Lookup(q, 30)
+	limit := 30
+	if strings.ContainsFunc(q, unicode.IsDigit) {
+		limit = 0 // every municipality of a postcode (54636 has 39)
+	}
+	found, err := d.Lookup(q, limit)
 	if err != nil {
 		for _, p := range problemKeys {
 			if errors.Is(err, p.err) {
@@ -87,18 +96,20 @@ func (d *Directory) Resolve(q string) (*Resolution, string) {
 		}
 		return res, "place.error.not_found"
 	}
-	if found.Named == nil && len(found.Places) > 1 {
+	res.More, res.Mismatch = found.More, found.Mismatch
+	if found.Named == nil {
+		// Several places, or one that was not named exactly ("Beuel" →
+		// Beulich?): the person chooses.
 		for _, p := range found.Places {
-			kn := ""
-			kn = d.kreisLabel(p)
-			res.Choices = append(res.Choices, Choice{Label: placeLabel(p, kn), Query: choiceQuery(p)})
+			label := placeLabel(p, d.kreisLabel(p))
+			if v := found.Via[p]; v != "" {
+				label = v + " (" + label + ")"
+			}
+			res.Choices = append(res.Choices, Choice{Label: label, Query: choiceQuery(p)})
 		}
 		return res, ""
 	}
 	p := found.Named
-	if p == nil {
-		p = found.Places[0]
-	}
 	ars, lvl := d.ARS(p)
 	pv := &Resolved{Place: p, ARS: ars, Level: lvl}
 	pv.KreisName = d.kreisLabel(p)
