@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"sync"
 	"time"
 
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
@@ -58,14 +59,46 @@ type Calendar struct {
 	Hours      counselling.Week
 	Exceptions []counselling.Exception
 	AGS        string // the municipality of the centre's address
+
+	// holidays remembers the public holidays of each year asked: working
+	// them out per day cost more than all the rest of a month's slots.
+	holidays *holidayMemo
+}
+
+type holidayMemo struct {
+	mu    sync.Mutex
+	years map[int]map[Day]string
+}
+
+// holiday names the public holiday on d, if any.
+func (c Calendar) holiday(d Day) (string, bool) {
+	if c.holidays == nil {
+		return holidays.Closed(d.Midnight(), c.AGS)
+	}
+	m := c.holidays
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	year, ok := m.years[d.Year]
+	if !ok {
+		year = map[Day]string{}
+		for _, h := range holidays.InYear(d.Year, c.AGS) {
+			year[DayOf(h.Date)] = h.Name
+		}
+		if m.years == nil {
+			m.years = map[int]map[Day]string{}
+		}
+		m.years[d.Year] = year
+	}
+	name, closed := year[d]
+	return name, closed
 }
 
 // CalendarFor takes the hours a centre books by.
 func CalendarFor(c *counselling.Centre, s Settings, ags string) Calendar {
 	if s.UseOpeningHours {
-		return Calendar{Hours: c.Hours, Exceptions: c.Exceptions, AGS: ags}
+		return Calendar{Hours: c.Hours, Exceptions: c.Exceptions, AGS: ags, holidays: &holidayMemo{}}
 	}
-	return Calendar{Hours: s.Hours, Exceptions: s.Exceptions, AGS: ags}
+	return Calendar{Hours: s.Hours, Exceptions: s.Exceptions, AGS: ags, holidays: &holidayMemo{}}
 }
 
 // Intervals are the bookable intervals of a day, and why none when closed
@@ -82,7 +115,7 @@ func (c Calendar) Intervals(d Day) ([]counselling.Interval, string) {
 			return e.Hours, ""
 		}
 	}
-	if name, closed := holidays.Closed(day, c.AGS); closed {
+	if name, closed := c.holiday(d); closed {
 		return nil, name
 	}
 	return c.Hours[(int(day.Weekday())+6)%7], ""
