@@ -66,6 +66,9 @@ type Handler struct {
 	// Booking: the centres' appointment booking (services, hours,
 	// bookings, Konfig-Check).
 	Booking *booking.Booker
+	// BookingChanged recomputes which centres show online booking, after
+	// a centre changed its booking (nil: only the periodic job does).
+	BookingChanged func(ctx context.Context) error
 
 	site  *web.Site
 	pages *web.Pages

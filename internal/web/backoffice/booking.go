@@ -556,6 +556,7 @@ func (h *Handler) bookingServiceSave(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	h.site.Log.Info("booking service saved", "request_id", web.RequestID(r), "staff_id", a.ID, "centre_id", c.ID, "service_id", s.ID)
+	h.bookingChanged(ctx)
 	http.Redirect(w, r, "/"+web.Lang(r).Code+bookingPath(c.ID)+"/angebote?ok=saved", http.StatusSeeOther)
 	return nil
 }
@@ -721,6 +722,7 @@ func (h *Handler) bookingHoursSave(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	h.site.Log.Info("booking hours saved", "request_id", web.RequestID(r), "staff_id", a.ID, "centre_id", c.ID)
+	h.bookingChanged(r.Context())
 	http.Redirect(w, r, "/"+web.Lang(r).Code+bookingPath(c.ID)+"/zeiten?ok=saved", http.StatusSeeOther)
 	return nil
 }
@@ -963,4 +965,16 @@ func (h *Handler) mailStaffCancel(ctx context.Context, c *counselling.Centre, bk
 		Reason: bk.CancelReason, Phone: c.Phone, Email: c.Email, BookAgain: h.BaseURL + "/" + l.Code + "/beratung/" + c.Slug}
 	_, err := h.Mail.Send(ctx, l, "booking_staff_cancelled", bk.Email, data)
 	return err
+}
+
+// bookingChanged lets the finder follow a change at once (Fall 1 only for
+// centres whose Konfig-Check passes) instead of at the next periodic run.
+// A failure is logged: the periodic run repeats it.
+func (h *Handler) bookingChanged(ctx context.Context) {
+	if h.BookingChanged == nil {
+		return
+	}
+	if err := h.BookingChanged(ctx); err != nil {
+		h.site.Log.Warn("booking readiness not refreshed", "error", err.Error())
+	}
 }
