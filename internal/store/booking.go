@@ -198,22 +198,8 @@ func (db *DB) ClaimSeat(ctx context.Context, c booking.Claim) error {
 // expireHolds moves pending bookings whose hold ran out to EXPIRED and
 // frees their seats (where: a condition on booking_seats).
 func (db *DB) expireHolds(ctx context.Context, tx *sql.Tx, where string, now int64, args ...any) error {
-	q := `SELECT booking_id FROM booking_seats WHERE ` + where + ` AND held_until > 0 AND held_until <= ?`
-	rows, err := db.Query(ctx, tx, q, append(args, now)...)
+	ids, err := db.strings(ctx, tx, `SELECT booking_id FROM booking_seats WHERE `+where+` AND held_until > 0 AND held_until <= ?`, append(args, now)...)
 	if err != nil {
-		return err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, id := range ids {
@@ -356,44 +342,20 @@ func (db *DB) Bookings(ctx context.Context, centreID string, from, to time.Time)
 
 // BookingReady lists the centres whose booking passes the Konfig-Check.
 func (db *DB) BookingReady(ctx context.Context) (map[string]bool, error) {
-	rows, err := db.Query(ctx, db, `SELECT centre_id FROM booking_ready`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
+	ids, err := db.strings(ctx, db, `SELECT centre_id FROM booking_ready`)
+	return set(ids), err
 }
 
 // SetBookingReady replaces the set of ready centres; when it changes, the
 // centres' version moves on, so the finder's index and cached pages follow.
 func (db *DB) SetBookingReady(ctx context.Context, ids []string) error {
 	return db.InTx(ctx, func(tx *sql.Tx) error {
-		rows, err := db.Query(ctx, tx, `SELECT centre_id FROM booking_ready`)
+		ids0, err := db.strings(ctx, tx, `SELECT centre_id FROM booking_ready`)
 		if err != nil {
 			return err
 		}
-		have := map[string]bool{}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			have[id] = true
-		}
-		rows.Close()
-		want := map[string]bool{}
-		for _, id := range ids {
-			want[id] = true
-		}
+		have := set(ids0)
+		want := set(ids)
 		same := len(have) == len(want)
 		for id := range want {
 			same = same && have[id]
@@ -462,4 +424,30 @@ func (db *DB) MarkReminded(ctx context.Context, id string, now time.Time, cancel
 		return nil
 	})
 	return sent, err
+}
+
+// strings reads a one-column result.
+func (db *DB) strings(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
+	rows, err := db.Query(ctx, q, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func set(ids []string) map[string]bool {
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
 }

@@ -65,18 +65,6 @@ func (db *DB) SetPasswordHash(ctx context.Context, staffID, hash string) error {
 
 // StaffIDsOf implements booking.Readiness.
 func (db *DB) StaffIDsOf(ctx context.Context, orgID string) (map[string]bool, error) {
-	rows, err := db.Query(ctx, db, `SELECT id FROM staff_users WHERE org_id = ?`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
+	ids, err := db.strings(ctx, db, `SELECT id FROM staff_users WHERE org_id = ?`, orgID)
+	return set(ids), err
 }
