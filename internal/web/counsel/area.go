@@ -1,7 +1,9 @@
 // Package counsel is the counselling area for people seeking advice: the
-// centre finder and the centres' detail pages (later booking and online
-// counselling). Nothing about the visitor is stored. The centres' own back
-// office is in internal/web/backoffice.
+// centre finder, the centres' detail pages and the online appointment
+// booking (booking.go; online counselling later). The finder stores
+// nothing about the visitor; the booking keeps the person's choice in the
+// visitor session until it is sent. The centres' own back office is in
+// internal/web/backoffice.
 package counsel
 
 import (
@@ -48,7 +50,7 @@ func (h *Handler) Routes(site *web.Site) error {
 	}
 	site.Page("GET /{lang}/beratung", h.counsellingFinder, opts...)
 	site.Page("GET /{lang}/beratung/{slug}", h.counsellingCentre)
-	site.Page("GET /{lang}/beratung/{slug}/termin", h.counsellingComing("termin"))
+	h.bookingRoutes(site) // booking.go: "Termin buchen" (Fall 1)
 	site.Page("GET /{lang}/beratung/{slug}/online", h.counsellingComing("online"))
 	return nil
 }

@@ -326,8 +326,8 @@ func (h *Handler) counsellingCentre(w http.ResponseWriter, r *http.Request) erro
 	return h.pages.Render(w, r, http.StatusOK, "counselling_centre", v)
 }
 
-// counsellingComing is the page behind "Termin buchen" (Fall 1) and
-// "Online-Beratung" (Fall 4) until booking and online counselling are built.
+// counsellingComing is the page behind "Online-Beratung" (Fall 4) until
+// online counselling is built ("Termin buchen", Fall 1, is booking.go).
 func (h *Handler) counsellingComing(kind string) web.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		ix, err := h.counsellingIndex(r)
