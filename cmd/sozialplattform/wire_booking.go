@@ -26,7 +26,7 @@ const (
 // booker is the appointment booking of counselling centres; a centre's
 // public holidays follow the municipality of its main address.
 func (m *Main) booker() *booking.Booker {
-	return &booking.Booker{Store: m.DB, Centres: m.DB, Now: m.DB.Now, AGS: func(c *counselling.Centre) string {
+	return &booking.Booker{Store: m.DB, Centres: m.DB, Templates: m.DB, Now: m.DB.Now, AGS: func(c *counselling.Centre) string {
 		if len(c.Locations) == 0 {
 			return ""
 		}
@@ -80,6 +80,14 @@ func (m *Main) reminderMail(ctx context.Context, catalog *i18n.Catalog, bk booki
 				data.Address = strings.TrimSpace(l.Street + ", " + l.Postcode + " " + l.City)
 			}
 		}
+	}
+	t, err := booking.TemplateFor(ctx, m.DB, bk.CentreID, lang.Code, booking.MailReminder)
+	if err != nil {
+		return mail.Message{}, err
+	}
+	if t != nil { // the centre's own wording
+		subject, text := t.Render(booking.Values(bk, bk.FirstName, bk.LastName, data.Service, c.Name, data.Address, data.CancelLink, ""))
+		return m.MailService.Composer.Custom(lang, bk.Email, subject, text)
 	}
 	return m.MailService.Composer.Compose(lang, "booking_reminder", bk.Email, data)
 }

@@ -63,7 +63,7 @@ func (m *Main) wireWeb(p webParts) error {
 		OperatorEmail: cfg.OperatorEmail, MailCatcher: m.Catcher != nil, CentreEditor: centreEditor, CentreBulk: m.DB,
 		Onboarding:  &counselling.Onboarding{Store: m.DB, Limits: m.DB, Now: m.DB.Now},
 		OfficeStore: m.DB, OfficeEditor: &office.Editor{Store: m.DB, Now: m.DB.Now},
-		Deliveries: m.DB, Catalogue: p.catalogue, Booking: booker, BookingChanged: m.refreshBookingReady}
+		Deliveries: m.DB, Catalogue: p.catalogue, Booking: booker, BookingChanged: m.refreshBookingReady, CustomMail: m.MailService}
 	site := &web.Site{
 		Config: web.Config{Production: cfg.Production(), MetricsToken: cfg.MetricsToken, CSRFKey: p.csrfKey, TrustedProxies: cfg.Proxies},
 		Log:    m.Log, Catalog: p.catalog, Ready: m.ready, Now: m.DB.Now, Registry: p.registry,

@@ -30,6 +30,8 @@ type Booker struct {
 	// the nationwide ones).
 	AGS func(c *counselling.Centre) string
 	Now func() time.Time
+	// Templates are the centres' own wordings of the mails (nil: none).
+	Templates TemplateStore
 }
 
 // FieldError is a problem with one field, as a message key.
@@ -389,6 +391,19 @@ func (b *Booker) Check(ctx context.Context, c *counselling.Centre, mailOK bool, 
 		}
 		if !free {
 			out = append(out, Problem{Key: "booking.check.no_free_slot", Fix: "/zeiten"})
+		}
+	}
+	if b.Templates != nil {
+		ts, err := b.Templates.Templates(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		missing := MissingTemplates(ts)
+		for _, kind := range MailKinds {
+			if langs := missing[kind]; len(langs) > 0 {
+				out = append(out, Problem{Key: "booking.check.template_missing",
+					Args: []any{"kind", kind, "languages", strings.Join(langs, ", ")}, Fix: "/vorlagen"})
+			}
 		}
 	}
 	if !mailOK {

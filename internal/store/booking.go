@@ -451,3 +451,36 @@ func set(ids []string) map[string]bool {
 	}
 	return m
 }
+
+// Templates implements booking.TemplateStore.
+func (db *DB) Templates(ctx context.Context, centreID string) ([]booking.Template, error) {
+	rows, err := db.Query(ctx, db, `SELECT centre_id, lang, kind, subject, body FROM booking_templates WHERE centre_id = ? ORDER BY kind, lang`, centreID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []booking.Template
+	for rows.Next() {
+		var t booking.Template
+		if err := rows.Scan(&t.CentreID, &t.Lang, &t.Kind, &t.Subject, &t.Body); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// SaveTemplate implements booking.TemplateStore.
+func (db *DB) SaveTemplate(ctx context.Context, t booking.Template) error {
+	_, err := db.Exec(ctx, db, `INSERT INTO booking_templates (centre_id, lang, kind, subject, body) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (centre_id, lang, kind) DO UPDATE SET subject = excluded.subject, body = excluded.body`,
+		t.CentreID, t.Lang, t.Kind, t.Subject, t.Body)
+	return err
+}
+
+// DeleteTemplate implements booking.TemplateStore (back to the platform's
+// text).
+func (db *DB) DeleteTemplate(ctx context.Context, centreID, lang, kind string) error {
+	_, err := db.Exec(ctx, db, `DELETE FROM booking_templates WHERE centre_id = ? AND lang = ? AND kind = ?`, centreID, lang, kind)
+	return err
+}

@@ -69,6 +69,8 @@ type Handler struct {
 	// BookingChanged recomputes which centres show online booking, after
 	// a centre changed its booking (nil: only the periodic job does).
 	BookingChanged func(ctx context.Context) error
+	// CustomMail sends a centre's test mail of its own wording.
+	CustomMail CustomMailer
 
 	site  *web.Site
 	pages *web.Pages
@@ -169,6 +171,9 @@ func (h *Handler) Routes(site *web.Site) error {
 	staff("POST /{lang}/intern/beratungsstellen/{id}/termine/zeiten", h.bookingHoursSave)
 	staff("GET /{lang}/intern/beratungsstellen/{id}/termine/buchungen", h.bookingList)
 	staff("POST /{lang}/intern/beratungsstellen/{id}/termine/buchungen/{bid}", h.bookingChange)
+	staff("GET /{lang}/intern/beratungsstellen/{id}/termine/vorlagen", h.bookingTemplates)
+	staff("GET /{lang}/intern/beratungsstellen/{id}/termine/vorlagen/{kind}/{tlang}", h.bookingTemplateForm)
+	staff("POST /{lang}/intern/beratungsstellen/{id}/termine/vorlagen/{kind}/{tlang}", h.bookingTemplateSave)
 	staff("GET /{lang}/intern/protokoll", h.auditLog)
 	staff("GET /{lang}/intern/zugangsanfragen", h.accessRequests)
 	staff("POST /{lang}/intern/zugangsanfragen/{id}", h.accessDecide)

@@ -963,7 +963,20 @@ func (h *Handler) mailStaffCancel(ctx context.Context, c *counselling.Centre, bk
 	data := staffCancelMail{Name: strings.TrimSpace(bk.FirstName + " " + bk.LastName), Centre: c.Name, Service: svc,
 		Weekday: "counselling.day." + weekdayKeys[(int(start.Weekday())+6)%7], Date: start.Format("02.01.2006"), Time: start.Format("15:04"),
 		Reason: bk.CancelReason, Phone: c.Phone, Email: c.Email, BookAgain: h.BaseURL + "/" + l.Code + "/beratung/" + c.Slug}
-	_, err := h.Mail.Send(ctx, l, "booking_staff_cancelled", bk.Email, data)
+	t, err := booking.TemplateFor(ctx, h.Booking.Templates, c.ID, l.Code, booking.MailCancelled)
+	if err != nil {
+		return err
+	}
+	if t != nil && h.CustomMail != nil { // the centre's own wording
+		place := ""
+		if len(c.Locations) > 0 {
+			place = placeName(c.Locations[0])
+		}
+		subject, text := t.Render(booking.Values(*bk, bk.FirstName, bk.LastName, svc, c.Name, place, data.BookAgain, bk.CancelReason))
+		_, err = h.CustomMail.SendCustom(ctx, l, bk.Email, subject, text)
+		return err
+	}
+	_, err = h.Mail.Send(ctx, l, "booking_staff_cancelled", bk.Email, data)
 	return err
 }
 
