@@ -52,6 +52,8 @@ var goldenVolatile = []struct {
 	// "(heute)" beside the day of the week: it moves at midnight in Berlin.
 	{regexp.MustCompile(` <span class="kern-body kern-body--small">\([^)<]*\)</span></dt>`), "</dt>"},
 	{regexp.MustCompile(`(</ul>\n<p class="kern-body kern-body--small">)[^<]*(</p>)`), "${1}REFERENCE${2}"},
+	// A centre's booking calendar: its free days and times follow the clock.
+	{regexp.MustCompile(`(?s)<section aria-labelledby="schritt-zeit">.*?</section>\n</section>`), "CALENDAR"},
 }
 
 func TestPublicPagesGolden(t *testing.T) {
@@ -88,7 +90,7 @@ func TestPublicPagesGolden(t *testing.T) {
 			p+"/antrag", p+"/zustaendige-stelle", p+"/zustaendige-stelle?leistung=&ort=",
 			p+"/zustaendige-stelle?leistung=wohngeld&ort=53840", p+"/suche", p+"/suche?q=", p+"/suche?q=Wohngeld",
 			p+"/beratung", p+"/beratung?q=Schulden&ort=50667", p+"/beratung?ort=Neustadt", p+"/beratung?radius=999&art=zauberei",
-			p+"/beratung?q=Sucht&ort=10115&seite=2", p+"/beratung/"+centre, p+"/beratung/"+centre+"/termin",
+			p+"/beratung?q=Sucht&ort=10115&seite=2", p+"/beratung/"+centre, p+"/beratung/"+centre+"/termin", p+"/termin/bestaetigen/ungueltig",
 			p+"/beratung/fuer-beratungsstellen", p+"/anmelden", p+"/anmelden?niveau=hoch&weiter=/de/konto",
 			p+"/konto", p+"/intern/anmelden", p+"/intern/", p+"/gibt-es-nicht",
 			p+"/antrag/hilfe-zum-lebensunterhalt?ars=052820000000", p+"/antrag/99107012017000")
