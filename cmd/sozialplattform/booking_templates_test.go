@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sozialplattform/sozialplattform/internal/account"
+	"github.com/sozialplattform/sozialplattform/internal/booking"
 )
 
 // TestBookingMailTemplates (issue 17): an organisation administrator words
@@ -62,5 +63,29 @@ func TestBookingMailTemplates(t *testing.T) {
 	}
 	if p := admin.get(bookingAddr(a, "/vorlagen/unsinn/de")); p.status != 404 {
 		t.Errorf("unknown kind: %d", p.status)
+	}
+}
+
+// TestBookingMailUsesTheCentresWording: once the centre words its
+// confirmation request in German, a German booking gets that text (with
+// the real link and the person's name as text), still with the calendar
+// file; an English booking still gets the platform's English text.
+func TestBookingMailUsesTheCentresWording(t *testing.T) {
+	in := start(t, testConfig(t))
+	f := newBookingFixture(t, in)
+	if err := in.DB.SaveTemplate(t.Context(), booking.Template{CentreID: f.centre.ID, Lang: "de", Kind: booking.MailConfirm,
+		Subject: "Ihre Anfrage bei {beratungsstelle}", Body: "Guten Tag {vorname} {nachname},\nbitte bestätigen Sie hier:\n{link}\n\nIhr Team"}); err != nil {
+		t.Fatal(err)
+	}
+	bookByWeb(t, newBrowser(t, in.base), f, "de", "<b>Haddad</b>", "Lina", "lina@example.org")
+	bookByWeb(t, newBrowser(t, in.base), f, "en", "Smith", "Jo", "jo@example.org")
+	de := bookingMailsTo(t, in, "lina@example.org")
+	if len(de) != 1 || de[0].subject != "Ihre Anfrage bei "+f.centre.Name || !strings.Contains(de[0].text, "Guten Tag Lina <b>Haddad</b>") ||
+		!strings.Contains(de[0].text, "/de/termin/bestaetigen/") || strings.Contains(de[0].html, "<b>Haddad") || len(de[0].atts) != 1 {
+		t.Fatalf("German mail: %+v", de)
+	}
+	en := bookingMailsTo(t, in, "jo@example.org")
+	if len(en) != 1 || strings.Contains(en[0].text, "Guten Tag") || !strings.Contains(en[0].text, "/en/termin/bestaetigen/") {
+		t.Fatalf("English mail: %+v", en)
 	}
 }

@@ -1107,7 +1107,25 @@ func (h *Handler) mailBooking(ctx context.Context, name string, bk *booking.Book
 	} else {
 		att.Data = ics.Request(ev)
 	}
-	_, err := h.Mail.SendWith(ctx, l, name, bk.Email, m, att)
+	// The centre's own wording, where it has one for this mail and language.
+	kind, link := map[string]string{"booking_confirm": booking.MailConfirm, "booking_confirmed": booking.MailConfirmed,
+		"booking_cancelled": booking.MailCancelled}[name], m.CancelURL
+	switch kind {
+	case booking.MailConfirm:
+		link = m.ConfirmURL
+	case booking.MailCancelled:
+		link = m.BookURL
+	}
+	t, err := booking.TemplateFor(ctx, h.Booking.Templates, c.ID, l.Code, kind)
+	if err != nil {
+		return err
+	}
+	if t != nil {
+		subject, text := t.Render(booking.Values(*bk, bk.FirstName, bk.LastName, svc.Name, c.Name, strings.Join(m.Address, ", "), link, bk.CancelReason))
+		_, err = h.Mail.SendCustom(ctx, l, bk.Email, subject, text, att)
+		return err
+	}
+	_, err = h.Mail.SendWith(ctx, l, name, bk.Email, m, att)
 	return err
 }
 
