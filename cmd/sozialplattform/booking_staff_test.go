@@ -15,6 +15,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/account"
 	"github.com/sozialplattform/sozialplattform/internal/booking"
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
+	"github.com/sozialplattform/sozialplattform/internal/mail"
 )
 
 // The centres' booking pages (issue 17, "For the centre"): services and
@@ -501,6 +502,13 @@ func TestBookingStaffCancelMailsThePerson(t *testing.T) {
 	}
 	if i := strings.Index(raw, "text/html"); i < 0 || !strings.Contains(raw[i:], "&lt;b&gt;Entschuldigung&lt;/b&gt;") || strings.Contains(raw[i:], "<b>Entschuldigung</b>") {
 		t.Error("the reason is not text in the HTML mail")
+	}
+	// The person's calendar entry goes away: a cancellation of the same
+	// UID as the booking pages' invitation.
+	atts := mail.ParseAttachments(raw)
+	if len(atts) != 1 || !strings.Contains(atts[0].ContentType, "method=CANCEL") ||
+		!strings.Contains(string(atts[0].Data), "UID:"+booking.CalendarUID(future.ID, in.Config.BaseURL)) {
+		t.Errorf("no calendar cancellation with the booking's UID: %+v", atts)
 	}
 	// Cancelling again: the state changed, nobody is mailed twice.
 	p = admin.post(bookingAddr(a, "/buchungen/"+future.ID), url.Values{"csrf_token": {token}, "aktion": {"absagen"}, "grund": {"noch mal"}, "tag": {tomorrow.String()}})

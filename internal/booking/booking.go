@@ -20,6 +20,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"net/url"
 	"time"
 
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
@@ -237,4 +238,16 @@ type Transition struct {
 	// organisation; it records the booking's ID and the states, nothing
 	// about the person.
 	By, OrgID string
+}
+
+// CalendarUID is a booking's UID in every calendar file the platform
+// sends about it (invitation, confirmation, cancellation by the person or
+// the centre), so calendar programs update one entry: the booking's ID at
+// the platform's host.
+func CalendarUID(bookingID, baseURL string) string {
+	host := "sozialplattform"
+	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return bookingID + "@" + host
 }

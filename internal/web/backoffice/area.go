@@ -20,6 +20,7 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/delivery"
 	"github.com/sozialplattform/sozialplattform/internal/feedback"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
+	"github.com/sozialplattform/sozialplattform/internal/mail"
 	"github.com/sozialplattform/sozialplattform/internal/office"
 	"github.com/sozialplattform/sozialplattform/internal/retention"
 	"github.com/sozialplattform/sozialplattform/internal/web"
@@ -38,6 +39,7 @@ type Store interface {
 // Mailer sends confirmations, invitations and notices.
 type Mailer interface {
 	Send(ctx context.Context, lang i18n.Lang, name, to string, data any) (string, error)
+	SendWith(ctx context.Context, lang i18n.Lang, name, to string, data any, atts ...mail.Attachment) (string, error)
 }
 
 // Handler serves the back office.

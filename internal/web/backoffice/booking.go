@@ -18,6 +18,8 @@ import (
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
 	"github.com/sozialplattform/sozialplattform/internal/holidays"
 	"github.com/sozialplattform/sozialplattform/internal/i18n"
+	"github.com/sozialplattform/sozialplattform/internal/ics"
+	"github.com/sozialplattform/sozialplattform/internal/mail"
 	"github.com/sozialplattform/sozialplattform/internal/web"
 )
 
@@ -963,20 +965,25 @@ func (h *Handler) mailStaffCancel(ctx context.Context, c *counselling.Centre, bk
 	data := staffCancelMail{Name: strings.TrimSpace(bk.FirstName + " " + bk.LastName), Centre: c.Name, Service: svc,
 		Weekday: "counselling.day." + weekdayKeys[(int(start.Weekday())+6)%7], Date: start.Format("02.01.2006"), Time: start.Format("15:04"),
 		Reason: bk.CancelReason, Phone: c.Phone, Email: c.Email, BookAgain: h.BaseURL + "/" + l.Code + "/beratung/" + c.Slug}
+	// The calendar entry the person has goes away: a cancellation of the
+	// same UID as the invitation the booking pages sent.
+	place := ""
+	if len(c.Locations) > 0 {
+		place = placeName(c.Locations[0])
+	}
+	att := mail.Attachment{Name: "absage.ics", ContentType: "text/calendar; charset=UTF-8; method=CANCEL",
+		Data: ics.Cancel(ics.Event{UID: booking.CalendarUID(bk.ID, h.BaseURL), Sequence: bk.Sequence, Start: bk.Start, End: bk.End,
+			Summary: svc + " – " + c.Name, Location: place, OrganizerName: c.Name, OrganizerEmail: c.Email, Stamp: h.Booking.Now()})}
 	t, err := booking.TemplateFor(ctx, h.Booking.Templates, c.ID, l.Code, booking.MailCancelled)
 	if err != nil {
 		return err
 	}
 	if t != nil && h.CustomMail != nil { // the centre's own wording
-		place := ""
-		if len(c.Locations) > 0 {
-			place = placeName(c.Locations[0])
-		}
 		subject, text := t.Render(booking.Values(*bk, bk.FirstName, bk.LastName, svc, c.Name, place, data.BookAgain, bk.CancelReason))
-		_, err = h.CustomMail.SendCustom(ctx, l, bk.Email, subject, text)
+		_, err = h.CustomMail.SendCustom(ctx, l, bk.Email, subject, text, att)
 		return err
 	}
-	_, err = h.Mail.Send(ctx, l, "booking_staff_cancelled", bk.Email, data)
+	_, err = h.Mail.SendWith(ctx, l, "booking_staff_cancelled", bk.Email, data, att)
 	return err
 }
 

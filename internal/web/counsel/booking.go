@@ -1082,7 +1082,7 @@ func (h *Handler) mailBooking(ctx context.Context, name string, bk *booking.Book
 	if c.BookingCase() == counselling.BookOwn {
 		m.BookURL = base + bookingBase(l.Code, c)
 	}
-	ev := ics.Event{UID: bk.ID + "@" + h.uidHost(), Sequence: bk.Sequence, Start: bk.Start, End: bk.End,
+	ev := ics.Event{UID: booking.CalendarUID(bk.ID, h.BaseURL), Sequence: bk.Sequence, Start: bk.Start, End: bk.End,
 		Summary:       tr.T("booking.ics.summary", "service", svc.Name, "centre", c.Name),
 		Location:      strings.Join(append([]string{c.Name}, m.Address...), ", "),
 		OrganizerName: c.Name, OrganizerEmail: c.Email, Stamp: h.Booking.Now()}
@@ -1127,12 +1127,4 @@ func (h *Handler) mailBooking(ctx context.Context, name string, bk *booking.Book
 	}
 	_, err = h.Mail.SendWith(ctx, l, name, bk.Email, m, att)
 	return err
-}
-
-// uidHost names the platform in a calendar entry's UID.
-func (h *Handler) uidHost() string {
-	if u, err := url.Parse(h.BaseURL); err == nil && u.Hostname() != "" {
-		return u.Hostname()
-	}
-	return "sozialplattform"
 }
