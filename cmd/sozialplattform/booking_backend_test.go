@@ -15,7 +15,7 @@ import (
 
 // readyDemoCentre is a demo centre with its own booking that passes the
 // Konfig-Check, with its offer.
-func readyDemoCentre(t *testing.T, in *instance) (*counselling.Centre, *booking.Offer) {
+func readyDemoCentre(t testing.TB, in *instance) (*counselling.Centre, *booking.Offer) {
 	t.Helper()
 	ctx := context.Background()
 	cs, err := in.DB.AllCentres(ctx)

@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"strconv"
 	"sync"
 	"time"
 
@@ -80,10 +81,7 @@ func (c Calendar) holiday(d Day) (string, bool) {
 	defer m.mu.Unlock()
 	year, ok := m.years[d.Year]
 	if !ok {
-		year = map[Day]string{}
-		for _, h := range holidays.InYear(d.Year, c.AGS) {
-			year[DayOf(h.Date)] = h.Name
-		}
+		year = holidaysOf(d.Year, c.AGS)
 		if m.years == nil {
 			m.years = map[int]map[Day]string{}
 		}
@@ -91,6 +89,24 @@ func (c Calendar) holiday(d Day) (string, bool) {
 	}
 	name, closed := year[d]
 	return name, closed
+}
+
+// yearHolidays caches the public holidays of a year and municipality for
+// the process: they never change, and a calendar page asks for them with
+// every request.
+var yearHolidays sync.Map // "2026/05315000" → map[Day]string
+
+func holidaysOf(year int, ags string) map[Day]string {
+	key := strconv.Itoa(year) + "/" + ags
+	if m, ok := yearHolidays.Load(key); ok {
+		return m.(map[Day]string)
+	}
+	m := map[Day]string{}
+	for _, h := range holidays.InYear(year, ags) {
+		m[DayOf(h.Date)] = h.Name
+	}
+	yearHolidays.Store(key, m)
+	return m
 }
 
 // CalendarFor takes the hours a centre books by.
