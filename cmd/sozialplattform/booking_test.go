@@ -395,6 +395,13 @@ func TestBookingFlowWithoutJavaScript(t *testing.T) {
 	if p.header.Get("Cache-Control") != "no-store" {
 		t.Error("the sent page can be cached")
 	}
+	// Sent: the session forgets the details (a shared computer).
+	if p := chooseTime(t, b, f, "de", times[1]); !strings.HasSuffix(p.header.Get("Location"), f.base+"/angaben") {
+		t.Errorf("after sending, a new time leads to %s", p.header.Get("Location"))
+	}
+	if strings.Contains(b.get("/de"+f.base+"/angaben").body, "erika@example.org") {
+		t.Error("the session keeps the details after sending")
+	}
 
 	// The mail: both links, the time in German, the address, an ICS
 	// invitation that is tentative.

@@ -820,7 +820,11 @@ func (h *Handler) bookingSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	info, _ := json.Marshal(sentInfo{Centre: o.Centre.ID, Service: svc.Name, Start: bk.Start.Unix(), Until: bk.ExpiresAt.Unix(), Email: bk.Email})
-	sess.Delete(keyStart)
+	// Sent: the session keeps only what the next page shows, not the
+	// person's details (a shared computer).
+	for _, k := range []string{keyStart, keyLast, keyFirst, keyEmail, keyPhone} {
+		sess.Delete(k)
+	}
 	sess.Set(keySent, string(info))
 	if err := h.saveSession(w, r, sess); err != nil {
 		return err
