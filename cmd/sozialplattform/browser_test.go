@@ -314,3 +314,32 @@ func summaryFocused(ctx context.Context) bool {
 	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.getElementById("error-summary")`))
 	return err == nil && ok
 }
+
+// TestLanguageMenuFitsOnAPhone: opened at 360 px, the language menu lies
+// wholly on the screen, left to right and right to left (in Arabic it ran
+// 45 px off the edge, the start of each name cut off).
+func TestLanguageMenuFitsOnAPhone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	in := start(t, testConfig(t))
+	for _, lang := range []string{"de", "ar"} {
+		ctx := newChrome(t)
+		ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740), chromedp.Navigate(in.base+"/"+lang+"/")); err != nil {
+			t.Fatal(err)
+		}
+		box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+			document.querySelector(".lang-switch").open = true;
+			const r = document.querySelector(".lang-switch__list").getBoundingClientRect();
+			return [r.left, r.right, document.documentElement.clientWidth];
+		})()`))
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if box[0] < 0 || box[1] > box[2] {
+			t.Errorf("%s: the open language menu spans %.0f–%.0f px of %.0f", lang, box[0], box[1], box[2])
+		}
+	}
+}
