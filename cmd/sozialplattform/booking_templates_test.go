@@ -21,6 +21,7 @@ func TestBookingMailTemplates(t *testing.T) {
 	admin := signInOrgStaff(t, in, "admin-a@example.org", account.OrgAdmin, "org-a")
 	list := admin.get(bookingAddr(a, "/vorlagen"))
 	list.mustContain(t, "E-Mail-Texte", "Terminanfrage mit Bestätigungslink", "Text der Plattform")
+	admin.get(bookingAddr(a, "/vorlagen/confirm/de")).mustContain(t, "ist die Online-Buchung ausgeschaltet, bis diese E-Mail in allen acht Sprachen")
 	if list.header.Get("Cache-Control") != "no-store" {
 		t.Error("templates page can be cached")
 	}
@@ -47,7 +48,7 @@ func TestBookingMailTemplates(t *testing.T) {
 		t.Fatalf("save: %d", saved.status)
 	}
 	admin.get(strings.TrimPrefix(saved.header.Get("Location"), in.base)).mustContain(t, "eigener Text", "Der E-Mail-Text ist gespeichert.")
-	admin.get(bookingAddr(a, "")).mustContain(t, "Eigene E-Mail-Texte fehlen in diesen Sprachen: ls, en, pl, uk, ru, tr, ar.")
+	admin.get(bookingAddr(a, "")).mustContain(t, "Eigene E-Mail-Texte fehlen in diesen Sprachen: Leichte Sprache, English, Polski, Українська, Русский, Türkçe, العربية.")
 
 	// A counsellor of A reads but cannot save; B's administrator sees nothing.
 	createStaff(t, in, "beraterin-a@example.org", account.Counsellor)
@@ -87,5 +88,25 @@ func TestBookingMailUsesTheCentresWording(t *testing.T) {
 	en := bookingMailsTo(t, in, "jo@example.org")
 	if len(en) != 1 || strings.Contains(en[0].text, "Guten Tag") || !strings.Contains(en[0].text, "/en/termin/bestaetigen/") {
 		t.Fatalf("English mail: %+v", en)
+	}
+}
+
+// TestBookingSentChangesTheSessionCookie (new-user walk): after "Termin
+// vereinbaren" the session gets a new token, so the browser's
+// back/forward cache never shows the check page with the person's name
+// and address again on a shared computer.
+func TestBookingSentChangesTheSessionCookie(t *testing.T) {
+	in := start(t, testConfig(t))
+	f := newBookingFixture(t, in)
+	b := newBrowser(t, in.base)
+	times := b.get(f.dayURL("de")).times()
+	if len(times) == 0 {
+		t.Fatal("no time")
+	}
+	chooseTime(t, b, f, "de", times[0])
+	giveDetails(t, b, f, "de", url.Values{"nachname": {"Kaya"}, "vorname": {"Ada"}, "email": {"ada@example.org"}})
+	p := sendBooking(t, b, f, "de")
+	if p.status != 303 || !strings.Contains(strings.Join(p.header.Values("Set-Cookie"), ";"), in.Web.Site.Sessions.CookieName()+"=") {
+		t.Fatalf("sending: %d, cookies %v", p.status, p.header.Values("Set-Cookie"))
 	}
 }

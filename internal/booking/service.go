@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sozialplattform/sozialplattform/internal/counselling"
+	"github.com/sozialplattform/sozialplattform/internal/i18n"
 	"github.com/sozialplattform/sozialplattform/internal/job"
 	"github.com/sozialplattform/sozialplattform/internal/mail"
 )
@@ -166,7 +167,10 @@ func (r *Request) Validate() []FieldError {
 	}
 	name("nachname", r.LastName, "booking.error.last_name")
 	name("vorname", r.FirstName, "booking.error.first_name")
-	if a, err := netmail.ParseAddress(r.Email); r.Email == "" || err != nil || a.Address != r.Email || len(r.Email) > MaxEmail {
+	_, domain, _ := strings.Cut(r.Email, "@")
+	// "ali@beispiel" parses, but no mail arrives there: a domain has a dot.
+	if a, err := netmail.ParseAddress(r.Email); r.Email == "" || err != nil || a.Address != r.Email || len(r.Email) > MaxEmail ||
+		!strings.Contains(strings.Trim(domain, "."), ".") {
 		errs = append(errs, FieldError{Field: "email", Key: "booking.error.email"})
 	}
 	if r.Phone != "" && !counselling.ValidPhone(r.Phone) {
@@ -401,8 +405,15 @@ func (b *Booker) Check(ctx context.Context, c *counselling.Centre, mailOK bool, 
 		missing := MissingTemplates(ts)
 		for _, kind := range MailKinds {
 			if langs := missing[kind]; len(langs) > 0 {
+				names := make([]string, len(langs))
+				for i, code := range langs {
+					names[i] = code
+					if l, ok := i18n.Lookup(code); ok {
+						names[i] = l.Name // "English", "العربية": not "en", "ar"
+					}
+				}
 				out = append(out, Problem{Key: "booking.check.template_missing",
-					Args: []any{"kind", kind, "languages", strings.Join(langs, ", ")}, Fix: "/vorlagen"})
+					Args: []any{"kind", kind, "languages", strings.Join(names, ", ")}, Fix: "/vorlagen"})
 			}
 		}
 	}

@@ -25,7 +25,7 @@ const (
 var MailKinds = []string{MailConfirm, MailConfirmed, MailReminder, MailCancelled}
 
 // Placeholders a template may use; {link} only where the kind has one.
-var Placeholders = []string{"vorname", "nachname", "angebot", "beratungsstelle", "datum", "uhrzeit", "ort", "link", "grund"}
+var Placeholders = []string{"vorname", "nachname", "angebot", "beratungsstelle", "datum", "uhrzeit", "ort", "link", "absagelink", "frist", "grund"}
 
 // linkKinds must carry {link}: without it the person cannot confirm or
 // cancel.

@@ -34,3 +34,14 @@ func TestTemplates(t *testing.T) {
 		t.Errorf("missing %v", missing)
 	}
 }
+
+// TestEmailNeedsADomain: "ali@beispiel" parses as an address, but no mail
+// can arrive there; the confirmation link would never reach the person.
+func TestEmailNeedsADomain(t *testing.T) {
+	for email, ok := range map[string]bool{"ali@beispiel": false, "ali@beispiel.de": true, "ali@.de": false, "ali@beispiel.": false} {
+		r := Request{LastName: "A", FirstName: "B", Email: email}
+		if got := len(r.Validate()) == 0; got != ok {
+			t.Errorf("%q: valid %v, want %v", email, got, ok)
+		}
+	}
+}

@@ -36,8 +36,11 @@ func (c *Composer) Custom(lang i18n.Lang, to, subject, text string) (Message, er
 			var pieces []customPiece
 			last := 0
 			for _, m := range urlRE.FindAllStringIndex(line, -1) {
-				pieces = append(pieces, customPiece{Text: line[last:m[0]]}, customPiece{Text: line[m[0]:m[1]], Link: true})
-				last = m[1]
+				// A full stop or comma after an address ends the sentence,
+				// not the address.
+				end := m[0] + len(strings.TrimRight(line[m[0]:m[1]], ".,;:!?)"))
+				pieces = append(pieces, customPiece{Text: line[last:m[0]]}, customPiece{Text: line[m[0]:end], Link: true})
+				last = end
 			}
 			lines = append(lines, append(pieces, customPiece{Text: line[last:]}))
 		}

@@ -54,7 +54,8 @@ type bookingTemplateData struct {
 func sampleValues(v *web.View, c *counselling.Centre) map[string]string {
 	return map[string]string{"vorname": "Erika", "nachname": "Mustermann", "angebot": v.T("bookingstaff.template.sample_service"),
 		"beratungsstelle": c.Name, "datum": "09.12.2026", "uhrzeit": "10:00", "ort": placeOf(c),
-		"link": "https://sozialplattform.example/…", "grund": v.T("bookingstaff.template.sample_reason")}
+		"link": "https://sozialplattform.example/…", "absagelink": "https://sozialplattform.example/…", "frist": "08.12.2026, 10:00",
+		"grund": v.T("bookingstaff.template.sample_reason")}
 }
 
 func placeOf(c *counselling.Centre) string {

@@ -826,7 +826,10 @@ func (h *Handler) bookingSubmit(w http.ResponseWriter, r *http.Request) error {
 		sess.Delete(k)
 	}
 	sess.Set(keySent, string(info))
-	if err := h.saveSession(w, r, sess); err != nil {
+	// A new session token (a changed cookie): Chromium then never restores
+	// the check page, with the name and address, from its back/forward
+	// cache when someone presses Back on a shared computer.
+	if err := h.site.Sessions.Renew(r.Context(), w, sess); err != nil {
 		return err
 	}
 	http.Redirect(w, r, base+"/gesendet", http.StatusSeeOther)
@@ -1125,7 +1128,9 @@ func (h *Handler) mailBooking(ctx context.Context, name string, bk *booking.Book
 		return err
 	}
 	if t != nil {
-		subject, text := t.Render(booking.Values(*bk, bk.FirstName, bk.LastName, svc.Name, c.Name, strings.Join(m.Address, ", "), link, bk.CancelReason))
+		vals := booking.Values(*bk, bk.FirstName, bk.LastName, svc.Name, c.Name, strings.Join(m.Address, ", "), link, bk.CancelReason)
+		vals["absagelink"], vals["frist"] = m.CancelURL, m.Until
+		subject, text := t.Render(vals)
 		_, err = h.Mail.SendCustom(ctx, l, bk.Email, subject, text, att)
 		return err
 	}
