@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"net/url"
 	"mime/quotedprintable"
 	"strings"
 	"testing"
@@ -103,5 +104,24 @@ func TestReminderGoesOutOnceInTheBookersLanguage(t *testing.T) {
 	when := slot.Start.In(booking.Berlin).Format("02.01.2006, 15:04")
 	if !strings.Contains(reminders[0], when) || !strings.Contains(reminders[0], "بالتوقيت المحلي في ألمانيا") {
 		t.Errorf("the reminder lacks the time %s in Arabic:\n%s", when, reminders[0])
+	}
+}
+
+// TestFinderMarksOnlineBooking (new-user walk): the finder's results say
+// which centres take bookings online, so nobody opens each one to find out.
+func TestFinderMarksOnlineBooking(t *testing.T) {
+	in := start(t, testConfig(t))
+	c, _ := readyDemoCentre(t, in)
+	p := newBrowser(t, in.base).get("/de/beratung?ort=" + url.QueryEscape(c.Locations[0].Postcode) + "&radius=5")
+	i := strings.Index(p.body, `href="/de/beratung/`+c.Slug+`"`)
+	if i < 0 {
+		t.Fatalf("%s not among the results", c.Name)
+	}
+	card := p.body[i:]
+	if j := strings.Index(card, "</li>"); j > 0 {
+		card = card[:j]
+	}
+	if !strings.Contains(card, "Termine online buchbar") {
+		t.Errorf("the result of %s does not say it takes bookings online", c.Name)
 	}
 }
