@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"io"
-	"net/url"
 	"mime/quotedprintable"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
