@@ -323,8 +323,13 @@ func (db *DB) Transition(ctx context.Context, id string, from []string, to strin
 
 // Bookings implements booking.Store.
 func (db *DB) Bookings(ctx context.Context, centreID string, from, to time.Time) ([]booking.Booking, error) {
-	rows, err := db.Query(ctx, db, `SELECT `+bookingColumns+` FROM bookings WHERE centre_id = ? AND slot_start >= ? AND slot_start < ?
-		ORDER BY slot_start, seat`, centreID, Millis(from), Millis(to))
+	return db.queryBookings(ctx, `WHERE centre_id = ? AND slot_start >= ? AND slot_start < ? ORDER BY slot_start, seat`,
+		centreID, Millis(from), Millis(to))
+}
+
+// queryBookings reads the bookings a condition selects.
+func (db *DB) queryBookings(ctx context.Context, where string, args ...any) ([]booking.Booking, error) {
+	rows, err := db.Query(ctx, db, `SELECT `+bookingColumns+` FROM bookings `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -379,21 +384,8 @@ func (db *DB) SetBookingReady(ctx context.Context, ids []string) error {
 // DueReminders implements booking.Store: confirmed bookings whose reminder
 // is due and not sent, appointment still ahead.
 func (db *DB) DueReminders(ctx context.Context, now time.Time, limit int) ([]booking.Booking, error) {
-	rows, err := db.Query(ctx, db, `SELECT `+bookingColumns+` FROM bookings WHERE state = ? AND reminder_sent = 0 AND reminder_due <= ?
-		AND slot_start > ? ORDER BY reminder_due LIMIT ?`, booking.Confirmed, Millis(now), Millis(now), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []booking.Booking
-	for rows.Next() {
-		b, err := scanBooking(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *b)
-	}
-	return out, rows.Err()
+	return db.queryBookings(ctx, `WHERE state = ? AND reminder_sent = 0 AND reminder_due <= ? AND slot_start > ? ORDER BY reminder_due LIMIT ?`,
+		booking.Confirmed, Millis(now), Millis(now), limit)
 }
 
 // MarkReminded implements booking.Store: in one transaction the reminder

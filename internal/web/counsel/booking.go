@@ -1004,14 +1004,20 @@ func (h *Handler) bookingConfirm(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	if c, svc, err := h.bookingOf(r.Context(), bk); err != nil || c == nil {
-		h.site.Log.Error("booking confirmed, no mail", "request_id", web.RequestID(r), "error", err)
-	} else if err := h.mailBooking(r.Context(), "booking_confirmed", bk, c, svc, "", ""); err != nil {
-		// The booking stands; the page says so. The mail is what failed.
-		h.site.Log.Error("booking confirmed, mail failed", "request_id", web.RequestID(r), "error", err)
-	}
+	h.mailAfterChange(r, "booking_confirmed", bk)
 	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
 	return nil
+}
+
+// mailAfterChange tells the person of a change made by their link. The
+// change stands whatever the mail does (the page says so); a failed mail
+// is logged.
+func (h *Handler) mailAfterChange(r *http.Request, name string, bk *booking.Booking) {
+	if c, svc, err := h.bookingOf(r.Context(), bk); err != nil || c == nil {
+		h.site.Log.Error("booking changed, no mail", "request_id", web.RequestID(r), "mail", name, "error", err)
+	} else if err := h.mailBooking(r.Context(), name, bk, c, svc, "", ""); err != nil {
+		h.site.Log.Error("booking changed, mail failed", "request_id", web.RequestID(r), "mail", name, "error", err)
+	}
 }
 
 // bookingCancel is POST /{lang}/termin/absagen/{token}.
@@ -1030,11 +1036,7 @@ func (h *Handler) bookingCancel(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	if c, svc, err := h.bookingOf(r.Context(), bk); err != nil || c == nil {
-		h.site.Log.Error("booking cancelled, no mail", "request_id", web.RequestID(r), "error", err)
-	} else if err := h.mailBooking(r.Context(), "booking_cancelled", bk, c, svc, "", ""); err != nil {
-		h.site.Log.Error("booking cancelled, mail failed", "request_id", web.RequestID(r), "error", err)
-	}
+	h.mailAfterChange(r, "booking_cancelled", bk)
 	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
 	return nil
 }

@@ -335,7 +335,7 @@ func (h *Handler) counsellingComing(kind string) web.HandlerFunc {
 			return err
 		}
 		c, ok := ix.Centre(r.PathValue("slug"))
-		if !ok || (kind == "termin" && c.BookingCase() != counselling.BookOwn) || (kind == "online" && c.OnlineCase() != counselling.OnlineOwn) {
+		if !ok || c.OnlineCase() != counselling.OnlineOwn {
 			return web.ErrNotFound
 		}
 		v := h.site.NewView(r, "")
